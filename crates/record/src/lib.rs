@@ -157,7 +157,8 @@ impl HouseholdDoc {
 
     /// Loads a saved document (snapshot, optionally followed by incremental chunks), for the given actor.
     pub fn load(bytes: &[u8], actor: ActorId) -> Result<Self, RecordError> {
-        let doc = AutoCommit::load(bytes).map_err(|e| RecordError::Corrupt(e.to_string()))?;
+        let doc = AutoCommit::load_with_options(bytes, strict_load())
+            .map_err(|e| RecordError::Corrupt(e.to_string()))?;
         let doc = doc.with_actor(actor);
         match doc.get(ROOT, "kind") {
             Ok(Some((automerge::Value::Scalar(s), _))) if s.as_str() == Some("household") => {}
@@ -166,7 +167,25 @@ impl HouseholdDoc {
         Ok(HouseholdDoc { doc })
     }
 
-    /// Appends incremental chunks or changes saved by [`HouseholdDoc::save_after`].
+    /// Merges bytes that came from elsewhere (a snapshot, incremental chunks or changes): they are parsed and
+    /// verified whole first, so a damaged or truncated file is refused and nothing of it is applied.
+    pub fn merge_bytes(&mut self, bytes: &[u8]) -> Result<(), RecordError> {
+        let mut incoming =
+            AutoCommit::load_with_options(bytes, strict_load()).map_err(|e| RecordError::Corrupt(e.to_string()))?;
+        if !incoming.get_heads().is_empty() && incoming.get(ROOT, "kind").ok().flatten().is_none() {
+            // Changes that depend on history we lack are still valid; only a complete foreign document is refused.
+            if incoming.get_missing_deps(&[]).is_empty() {
+                return Err(RecordError::NotAHousehold("不是户档文档".into()));
+            }
+        }
+        if !incoming.get_heads().is_empty() && incoming.get_missing_deps(&[]).is_empty() && self.id().ok() != incoming_id(&incoming) {
+            return Err(RecordError::NotAHousehold("文档属于另一户".into()));
+        }
+        self.doc.merge(&mut incoming)?;
+        Ok(())
+    }
+
+    /// Appends incremental chunks this device saved itself with [`HouseholdDoc::save_after`].
     pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<(), RecordError> {
         self.doc.load_incremental(bytes).map_err(|e| RecordError::Corrupt(e.to_string()))?;
         Ok(())
@@ -321,6 +340,17 @@ impl HouseholdDoc {
     /// The underlying document, for callers that exchange raw changes.
     pub fn automerge(&mut self) -> &mut AutoCommit {
         &mut self.doc
+    }
+}
+
+fn strict_load() -> automerge::LoadOptions<'static> {
+    automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error)
+}
+
+fn incoming_id(doc: &AutoCommit) -> Option<Uuid> {
+    match doc.get(ROOT, "id").ok().flatten() {
+        Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(|s| Uuid::parse_str(s).ok()),
+        _ => None,
     }
 }
 
