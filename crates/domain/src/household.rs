@@ -891,9 +891,7 @@ impl Household {
 
     /// Helper pairings active on a day.
     pub fn active_helpers(&self, on: NaiveDate) -> impl Iterator<Item = &HelperPairing> {
-        self.helpers
-            .values()
-            .filter(move |p| p.start.is_none_or(|s| s <= on) && p.end.is_none_or(|e| e >= on))
+        self.helpers.values().filter(move |p| p.start.is_none_or(|s| s <= on) && p.end.is_none_or(|e| e >= on))
     }
 
     /// Every photo reference in the file, with the document path of its containing map entry.

@@ -52,8 +52,7 @@ pub fn parse_id_number(raw: &str) -> Result<IdNumber, IdNumberError> {
     {
         return Err(IdNumberError::Format);
     }
-    let birth_date =
-        NaiveDate::parse_from_str(&number[6..14], "%Y%m%d").map_err(|_| IdNumberError::BirthDate)?;
+    let birth_date = NaiveDate::parse_from_str(&number[6..14], "%Y%m%d").map_err(|_| IdNumberError::BirthDate)?;
     if birth_date.format("%Y").to_string().as_str() < "1900" {
         return Err(IdNumberError::BirthDate);
     }

@@ -76,7 +76,8 @@ mod tests {
 
     #[test]
     fn per_capita_is_net_over_size() {
-        let mut income = Income { year: 2016, wage_fen: 1_000_000, business_expense_fen: 100_000, ..Default::default() };
+        let mut income =
+            Income { year: 2016, wage_fen: 1_000_000, business_expense_fen: 100_000, ..Default::default() };
         income.business.breeding_fen = 300_000;
         income.transfer.dibao_fen = 80_000;
         assert_eq!(income.net_fen(), 1_280_000);

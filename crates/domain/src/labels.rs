@@ -274,7 +274,10 @@ mod tests {
         let member = Uuid::from_u128(2);
         h.members.insert(member, Member { name: "张三".into(), ..Default::default() });
         assert_eq!(field_label(&format!("members/{member}/name"), Some(&h)), "成员“张三” · 姓名");
-        assert_eq!(field_label(&format!("members/{member}/insurance/basic_medical"), None), "成员 · 保险 · 城乡居民基本医疗保险");
+        assert_eq!(
+            field_label(&format!("members/{member}/insurance/basic_medical"), None),
+            "成员 · 保险 · 城乡居民基本医疗保险"
+        );
         assert_eq!(field_label("other_causes/因病", None), "其他致贫原因 · 因病");
         let insp = Uuid::from_u128(3);
         assert_eq!(

@@ -13,7 +13,7 @@ pub mod income;
 pub mod labels;
 pub mod policy;
 
-pub use checks::{CheckContext, Finding, check_household};
+pub use checks::{CheckContext, Finding, check_household, signing_blockers};
 pub use codes::*;
 pub use household::*;
 pub use policy::Policy;

@@ -15,10 +15,7 @@ pub(crate) fn is_complete(data: &[u8]) -> bool {
     loop {
         // Find the next marker. Anything between segments that is not a marker is skipped,
         // as decoders do, and runs of 0xFF are padding before the marker code.
-        let Some(skip) = data
-            .get(pos..)
-            .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
-        else {
+        let Some(skip) = data.get(pos..).and_then(|rest| rest.iter().position(|&b| b == 0xFF)) else {
             return false;
         };
         pos += skip;

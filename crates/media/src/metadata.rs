@@ -16,11 +16,7 @@ pub(crate) struct ExifInfo {
 
 impl Default for ExifInfo {
     fn default() -> Self {
-        ExifInfo {
-            orientation: Orientation::NoTransforms,
-            taken_at: None,
-            gps: None,
-        }
+        ExifInfo { orientation: Orientation::NoTransforms, taken_at: None, gps: None }
     }
 }
 
@@ -37,11 +33,7 @@ pub(crate) fn read_exif(raw: Vec<u8>) -> ExifInfo {
             Err(_) => return ExifInfo::default(),
         },
     };
-    ExifInfo {
-        orientation: orientation(&exif),
-        taken_at: taken_at(&exif),
-        gps: gps(&exif),
-    }
+    ExifInfo { orientation: orientation(&exif), taken_at: taken_at(&exif), gps: gps(&exif) }
 }
 
 fn orientation(exif: &Exif) -> Orientation {
@@ -59,31 +51,16 @@ fn taken_at(exif: &Exif) -> Option<NaiveDateTime> {
     };
     let dt = exif::DateTime::from_ascii(parts.first()?).ok()?;
     // kamadak-exif does not check ranges, so chrono does it: a month of 13 gives `None`.
-    NaiveDate::from_ymd_opt(i32::from(dt.year), u32::from(dt.month), u32::from(dt.day))?
-        .and_hms_opt(
-            u32::from(dt.hour),
-            u32::from(dt.minute),
-            u32::from(dt.second),
-        )
+    NaiveDate::from_ymd_opt(i32::from(dt.year), u32::from(dt.month), u32::from(dt.day))?.and_hms_opt(
+        u32::from(dt.hour),
+        u32::from(dt.minute),
+        u32::from(dt.second),
+    )
 }
 
 fn gps(exif: &Exif) -> Option<GpsFix> {
-    let lat = coordinate(
-        exif,
-        Tag::GPSLatitude,
-        Tag::GPSLatitudeRef,
-        b'N',
-        b'S',
-        90.0,
-    )?;
-    let lon = coordinate(
-        exif,
-        Tag::GPSLongitude,
-        Tag::GPSLongitudeRef,
-        b'E',
-        b'W',
-        180.0,
-    )?;
+    let lat = coordinate(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, b'N', b'S', 90.0)?;
+    let lon = coordinate(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, b'E', b'W', 180.0)?;
     // Some phones write 0/0 when they have no fix. That point is in the Gulf of Guinea,
     // so for a survey in China it always means "no position", never a real one.
     if lat == 0.0 && lon == 0.0 {
@@ -93,14 +70,7 @@ fn gps(exif: &Exif) -> Option<GpsFix> {
 }
 
 /// Reads one coordinate written as degrees, minutes and seconds plus a hemisphere letter.
-fn coordinate(
-    exif: &Exif,
-    value_tag: Tag,
-    ref_tag: Tag,
-    positive: u8,
-    negative: u8,
-    max: f64,
-) -> Option<f64> {
+fn coordinate(exif: &Exif, value_tag: Tag, ref_tag: Tag, positive: u8, negative: u8, max: f64) -> Option<f64> {
     let Value::Rational(ref dms) = exif.get_field(value_tag, In::PRIMARY)?.value else {
         return None;
     };

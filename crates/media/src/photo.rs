@@ -5,8 +5,7 @@ use std::io::Cursor;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::{
-    DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageError, ImageFormat,
-    ImageReader, Rgb, RgbImage,
+    DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageError, ImageFormat, ImageReader, Rgb, RgbImage,
 };
 
 use crate::jpeg;
@@ -147,9 +146,7 @@ fn sniff(input: &[u8]) -> Option<ImageFormat> {
 
 /// Reads only the headers, so dimensions can be checked before any pixel memory is allocated.
 fn open_decoder(input: &[u8], format: ImageFormat) -> Result<impl ImageDecoder + '_, MediaError> {
-    ImageReader::with_format(Cursor::new(input), format)
-        .into_decoder()
-        .map_err(|e| decode_error(e, 0, 0))
+    ImageReader::with_format(Cursor::new(input), format).into_decoder().map_err(|e| decode_error(e, 0, 0))
 }
 
 fn decode_error(err: ImageError, width: u32, height: u32) -> MediaError {
@@ -157,9 +154,7 @@ fn decode_error(err: ImageError, width: u32, height: u32) -> MediaError {
         // The decoder's own allocation limit is a second line of defence behind `max_pixels`.
         ImageError::Limits(_) => MediaError::DimensionsTooLarge { width, height },
         ImageError::Unsupported(_) => MediaError::NotAnImage,
-        other => MediaError::Decode {
-            detail: other.to_string(),
-        },
+        other => MediaError::Decode { detail: other.to_string() },
     }
 }
 
@@ -206,12 +201,7 @@ fn downscale_dynamic(image: &DynamicImage, width: u32, height: u32) -> DynamicIm
 fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, MediaError> {
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, quality)
-        .encode(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            ExtendedColorType::Rgb8,
-        )
+        .encode(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgb8)
         .map_err(encode_error)?;
     Ok(out)
 }
@@ -219,18 +209,11 @@ fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, MediaError> {
 fn encode_png(image: &DynamicImage) -> Result<Vec<u8>, MediaError> {
     let mut out = Vec::new();
     PngEncoder::new_with_quality(&mut out, CompressionType::Default, PngFilter::Adaptive)
-        .write_image(
-            image.as_bytes(),
-            image.width(),
-            image.height(),
-            image.color().into(),
-        )
+        .write_image(image.as_bytes(), image.width(), image.height(), image.color().into())
         .map_err(encode_error)?;
     Ok(out)
 }
 
 fn encode_error(err: ImageError) -> MediaError {
-    MediaError::Encode {
-        detail: err.to_string(),
-    }
+    MediaError::Encode { detail: err.to_string() }
 }

@@ -12,8 +12,7 @@ pub(crate) fn fit_within(width: u32, height: u32, max_long_edge: u32) -> (u32, u
         return (width, height);
     }
     let scale = |side: u32| -> u32 {
-        let scaled =
-            (u64::from(side) * u64::from(max_long_edge) + u64::from(long) / 2) / u64::from(long);
+        let scaled = (u64::from(side) * u64::from(max_long_edge) + u64::from(long) / 2) / u64::from(long);
         // The short side of a very thin strip must not vanish.
         u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
     };
@@ -26,11 +25,7 @@ pub(crate) fn fit_within(width: u32, height: u32, max_long_edge: u32) -> (u32, u
 /// the reduction factor. So we first average whole k×k blocks (cheap integer work that loses
 /// nothing a filter would keep), which leaves at most a factor of two for the Catmull-Rom
 /// filter to do properly.
-pub(crate) fn downscale<P>(
-    image: &ImageBuffer<P, Vec<u8>>,
-    width: u32,
-    height: u32,
-) -> ImageBuffer<P, Vec<u8>>
+pub(crate) fn downscale<P>(image: &ImageBuffer<P, Vec<u8>>, width: u32, height: u32) -> ImageBuffer<P, Vec<u8>>
 where
     P: Pixel<Subpixel = u8> + 'static,
 {
@@ -70,10 +65,7 @@ where
     for band in src.chunks(row_len * k) {
         sums.fill(0);
         for row in band.chunks_exact(row_len) {
-            for (block, sum) in row
-                .chunks(k * channels)
-                .zip(sums.chunks_exact_mut(channels))
-            {
+            for (block, sum) in row.chunks(k * channels).zip(sums.chunks_exact_mut(channels)) {
                 for px in block.chunks_exact(channels) {
                     for (s, &v) in sum.iter_mut().zip(px) {
                         *s += u32::from(v);

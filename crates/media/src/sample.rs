@@ -26,11 +26,7 @@ pub struct CameraExif {
 
 impl Default for CameraExif {
     fn default() -> Self {
-        CameraExif {
-            orientation: 1,
-            taken_at: None,
-            gps: None,
-        }
+        CameraExif { orientation: 1, taken_at: None, gps: None }
     }
 }
 
@@ -43,15 +39,9 @@ impl Default for CameraExif {
 /// pictures; the same seed always gives the same bytes.
 pub fn camera_jpeg(width: u32, height: u32, seed: u64, exif: &CameraExif) -> Vec<u8> {
     let (width, height) = (width.max(1), height.max(1));
-    let orientation = u8::try_from(exif.orientation)
-        .ok()
-        .and_then(Orientation::from_exif);
+    let orientation = u8::try_from(exif.orientation).ok().and_then(Orientation::from_exif);
     let sideways = matches!(exif.orientation, 5..=8);
-    let (upright_w, upright_h) = if sideways {
-        (height, width)
-    } else {
-        (width, height)
-    };
+    let (upright_w, upright_h) = if sideways { (height, width) } else { (width, height) };
 
     let mut image = DynamicImage::ImageRgb8(draw_scene(upright_w, upright_h, seed));
     if let Some(orientation) = orientation {
@@ -67,12 +57,7 @@ pub fn camera_jpeg(width: u32, height: u32, seed: u64, exif: &CameraExif) -> Vec
 
     let mut jpeg = Vec::with_capacity(image.as_raw().len() / 4);
     JpegEncoder::new_with_quality(&mut jpeg, 90)
-        .encode(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            ExtendedColorType::Rgb8,
-        )
+        .encode(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgb8)
         .expect("encoding an in-memory RGB image cannot fail");
 
     let tiff = exif_tiff(exif);
@@ -127,9 +112,7 @@ fn draw_scene(width: u32, height: u32, seed: u64) -> RgbImage {
         .collect();
     let horizon: Vec<usize> = (0..w)
         .map(|x| {
-            let y = waves.iter().fold(base, |y, &(amp, freq, phase)| {
-                y + amp * (freq * x as f32 + phase).sin()
-            });
+            let y = waves.iter().fold(base, |y, &(amp, freq, phase)| y + amp * (freq * x as f32 + phase).sin());
             y.clamp(0.0, hf) as usize
         })
         .collect();
@@ -137,20 +120,12 @@ fn draw_scene(width: u32, height: u32, seed: u64) -> RgbImage {
     // Sky darkens towards the top; fields get darker and more saturated towards the bottom,
     // with terraces as bands of brightness.
     let haze = rng.range(0.0, 40.0);
-    let field = [
-        rng.range(60.0, 120.0),
-        rng.range(100.0, 150.0),
-        rng.range(30.0, 70.0),
-    ];
+    let field = [rng.range(60.0, 120.0), rng.range(100.0, 150.0), rng.range(30.0, 70.0)];
     let terrace_freq = rng.range(20.0, 60.0) * std::f32::consts::TAU / hf;
     let sky: Vec<[i32; 3]> = (0..h)
         .map(|y| {
             let t = y as f32 / hf;
-            [
-                (70.0 + haze + 120.0 * t) as i32,
-                (120.0 + haze * 0.8 + 90.0 * t) as i32,
-                (200.0 + 40.0 * t) as i32,
-            ]
+            [(70.0 + haze + 120.0 * t) as i32, (120.0 + haze * 0.8 + 90.0 * t) as i32, (200.0 + 40.0 * t) as i32]
         })
         .collect();
     let ground: Vec<[i32; 3]> = (0..h)
@@ -167,9 +142,7 @@ fn draw_scene(width: u32, height: u32, seed: u64) -> RgbImage {
         .collect();
     // Furrows and paths run down the fields as a per-column brightness change.
     let furrow_freq = rng.range(40.0, 120.0) * std::f32::consts::TAU / wf;
-    let columns: Vec<i32> = (0..w)
-        .map(|x| (10.0 * (furrow_freq * x as f32).sin()) as i32)
-        .collect();
+    let columns: Vec<i32> = (0..w).map(|x| (10.0 * (furrow_freq * x as f32).sin()) as i32).collect();
 
     let mut pixels = vec![0u8; w * h * 3];
     let mut noise = (seed as u32) | 1;
@@ -180,11 +153,8 @@ fn draw_scene(width: u32, height: u32, seed: u64) -> RgbImage {
             noise ^= noise >> 17;
             noise ^= noise << 5;
             let grain = (noise >> 24) as i32 - 128;
-            let (color, offset) = if y < horizon[x] {
-                (&sky[y], grain / 32)
-            } else {
-                (&ground[y], columns[x] + grain / 6)
-            };
+            let (color, offset) =
+                if y < horizon[x] { (&sky[y], grain / 32) } else { (&ground[y], columns[x] + grain / 6) };
             for (p, &c) in px.iter_mut().zip(color) {
                 *p = (c + offset).clamp(0, 255) as u8;
             }
@@ -199,11 +169,7 @@ fn draw_scene(width: u32, height: u32, seed: u64) -> RgbImage {
         let bottom = horizon[x0.min(w - 1)] + house_h / 3;
         for y in bottom.saturating_sub(house_h)..bottom.min(h) {
             let is_roof = y < bottom.saturating_sub(house_h) + house_h / 3;
-            let color = if is_roof {
-                [70, 60, 60]
-            } else {
-                [225, 220, 205]
-            };
+            let color = if is_roof { [70, 60, 60] } else { [225, 220, 205] };
             for x in x0..(x0 + house_w).min(w) {
                 let i = (y * w + x) * 3;
                 pixels[i..i + 3].copy_from_slice(&color);
@@ -234,52 +200,26 @@ impl Entry {
     fn ascii(tag: u16, text: &str) -> Entry {
         let mut data = text.as_bytes().to_vec();
         data.push(0);
-        Entry {
-            tag,
-            kind: ASCII,
-            count: data.len() as u32,
-            data,
-        }
+        Entry { tag, kind: ASCII, count: data.len() as u32, data }
     }
 
     fn short(tag: u16, value: u16) -> Entry {
-        Entry {
-            tag,
-            kind: SHORT,
-            count: 1,
-            data: value.to_le_bytes().to_vec(),
-        }
+        Entry { tag, kind: SHORT, count: 1, data: value.to_le_bytes().to_vec() }
     }
 
     fn long(tag: u16, value: u32) -> Entry {
-        Entry {
-            tag,
-            kind: LONG,
-            count: 1,
-            data: value.to_le_bytes().to_vec(),
-        }
+        Entry { tag, kind: LONG, count: 1, data: value.to_le_bytes().to_vec() }
     }
 
     fn rationals(tag: u16, values: &[(u32, u32)]) -> Entry {
-        let data = values
-            .iter()
-            .flat_map(|&(num, den)| num.to_le_bytes().into_iter().chain(den.to_le_bytes()))
-            .collect();
-        Entry {
-            tag,
-            kind: RATIONAL,
-            count: values.len() as u32,
-            data,
-        }
+        let data =
+            values.iter().flat_map(|&(num, den)| num.to_le_bytes().into_iter().chain(den.to_le_bytes())).collect();
+        Entry { tag, kind: RATIONAL, count: values.len() as u32, data }
     }
 
     /// Values longer than four bytes live after the IFD, padded to an even length.
     fn outside_len(&self) -> usize {
-        if self.data.len() > 4 {
-            self.data.len().next_multiple_of(2)
-        } else {
-            0
-        }
+        if self.data.len() > 4 { self.data.len().next_multiple_of(2) } else { 0 }
     }
 }
 

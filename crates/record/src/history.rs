@@ -50,7 +50,9 @@ pub(crate) fn history(doc: &mut AutoCommit) -> Result<Vec<HistoryEntry>, RecordE
                 PatchAction::PutMap { key, value, .. } => {
                     path.push(key);
                     match value.0 {
-                        automerge::Value::Scalar(s) => Some(tree::json_of(&automerge::hydrate::Value::Scalar(s.into_owned()))),
+                        automerge::Value::Scalar(s) => {
+                            Some(tree::json_of(&automerge::hydrate::Value::Scalar(s.into_owned())))
+                        }
                         automerge::Value::Object(_) => continue,
                     }
                 }

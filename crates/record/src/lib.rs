@@ -157,8 +157,8 @@ impl HouseholdDoc {
 
     /// Loads a saved document (snapshot, optionally followed by incremental chunks), for the given actor.
     pub fn load(bytes: &[u8], actor: ActorId) -> Result<Self, RecordError> {
-        let doc = AutoCommit::load_with_options(bytes, strict_load())
-            .map_err(|e| RecordError::Corrupt(e.to_string()))?;
+        let doc =
+            AutoCommit::load_with_options(bytes, strict_load()).map_err(|e| RecordError::Corrupt(e.to_string()))?;
         let doc = doc.with_actor(actor);
         match doc.get(ROOT, "kind") {
             Ok(Some((automerge::Value::Scalar(s), _))) if s.as_str() == Some("household") => {}
@@ -178,7 +178,10 @@ impl HouseholdDoc {
                 return Err(RecordError::NotAHousehold("不是户档文档".into()));
             }
         }
-        if !incoming.get_heads().is_empty() && incoming.get_missing_deps(&[]).is_empty() && self.id().ok() != incoming_id(&incoming) {
+        if !incoming.get_heads().is_empty()
+            && incoming.get_missing_deps(&[]).is_empty()
+            && self.id().ok() != incoming_id(&incoming)
+        {
             return Err(RecordError::NotAHousehold("文档属于另一户".into()));
         }
         self.doc.merge(&mut incoming)?;
@@ -283,12 +286,8 @@ impl HouseholdDoc {
         for path in paths {
             let (obj, key) = tree::resolve_parent(&self.doc, &path)?;
             let mut candidates = Vec::new();
-            let values: Vec<(automerge::Value<'static>, automerge::ObjId)> = self
-                .doc
-                .get_all(&obj, key.as_str())?
-                .into_iter()
-                .map(|(v, id)| (v.to_owned(), id))
-                .collect();
+            let values: Vec<(automerge::Value<'static>, automerge::ObjId)> =
+                self.doc.get_all(&obj, key.as_str())?.into_iter().map(|(v, id)| (v.to_owned(), id)).collect();
             for (value, opid) in values {
                 let json = tree::json_of_value(&self.doc, value, &opid)?;
                 let (provenance, change) = match self.doc.hash_for_opid(&opid) {

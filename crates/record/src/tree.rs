@@ -93,8 +93,7 @@ pub(crate) fn json_of(value: &hydrate::Value) -> Json {
             let mut items: Vec<&String> = map
                 .iter()
                 .filter(|(k, v)| {
-                    k.as_str() != SET_MARKER
-                        && matches!(v.value, hydrate::Value::Scalar(ScalarValue::Boolean(true)))
+                    k.as_str() != SET_MARKER && matches!(v.value, hydrate::Value::Scalar(ScalarValue::Boolean(true)))
                 })
                 .map(|(k, _)| k)
                 .collect();
@@ -185,15 +184,14 @@ pub(crate) fn put_value(
                 }
             };
             for item in &items {
-                let present = matches!(doc.get(&id, *item)?, Some((Value::Scalar(s), _)) if *s == ScalarValue::Boolean(true));
+                let present =
+                    matches!(doc.get(&id, *item)?, Some((Value::Scalar(s), _)) if *s == ScalarValue::Boolean(true));
                 if !present {
                     doc.put(&id, *item, true)?;
                 }
             }
-            let stale: Vec<String> = doc
-                .keys(&id)
-                .filter(|k| k != SET_MARKER && !items.contains(&k.as_str()))
-                .collect();
+            let stale: Vec<String> =
+                doc.keys(&id).filter(|k| k != SET_MARKER && !items.contains(&k.as_str())).collect();
             for item in stale {
                 let present = matches!(doc.get(&id, item.as_str())?, Some((Value::Scalar(s), _)) if *s == ScalarValue::Boolean(true));
                 if present {

@@ -16,7 +16,9 @@ fn by(user: &str, device: u128, minute: u32, action: &str) -> Provenance {
 
 fn sample() -> Household {
     let mut h = Household::new(Uuid::from_u128(0xAA));
-    h.area = Area { county: "蒙自市".into(), township: "芷村镇".into(), village: "芷村".into(), group: "一组".into() };
+    h.area = Area {
+        county: "蒙自市".into(), township: "芷村镇".into(), village: "芷村".into(), group: "一组".into()
+    };
     h.phone = "13800000001".into();
     h.main_cause = Some(PovertyCause::Illness);
     h.other_causes.insert(PovertyCause::LackOfSkills);
@@ -35,7 +37,10 @@ fn sample() -> Household {
     );
     h.incomes.insert(Uuid::from_u128(2), Income { year: 2026, wage_fen: 1_200_000, ..Default::default() });
     h.conditions.insert(Uuid::from_u128(3), LivingConditions { year: 2026, cultivated_mu: 3.5, ..Default::default() });
-    h.inspections.insert(Uuid::from_u128(4), Inspection { inspected_at: at(0), inspected_by: "李四".into(), ..Default::default() });
+    h.inspections.insert(
+        Uuid::from_u128(4),
+        Inspection { inspected_at: at(0), inspected_by: "李四".into(), ..Default::default() },
+    );
     h.note = "屋顶漏雨".into();
     h
 }

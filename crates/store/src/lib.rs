@@ -221,7 +221,12 @@ impl Store {
         if meta_get(&conn, "fingerprint")?.as_deref() != Some(fingerprint) {
             return Err(StoreError::CopiedDatabase);
         }
-        Ok(Store { conn, dir: dir.to_path_buf(), identity: DeviceIdentity { device_id, user }, policy: Policy::builtin() })
+        Ok(Store {
+            conn,
+            dir: dir.to_path_buf(),
+            identity: DeviceIdentity { device_id, user },
+            policy: Policy::builtin(),
+        })
     }
 
     /// Gives a copied database a new device identity (a new Automerge actor), so its changes never collide with
@@ -325,7 +330,10 @@ impl Store {
 
     fn insert_document(&mut self, id: Uuid, doc: &mut HouseholdDoc, provenance: &Provenance) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let exists: bool = tx.query_row("SELECT 1 FROM documents WHERE household_id = ?1", [id.to_string()], |_| Ok(true)).optional()?.is_some();
+        let exists: bool = tx
+            .query_row("SELECT 1 FROM documents WHERE household_id = ?1", [id.to_string()], |_| Ok(true))
+            .optional()?
+            .is_some();
         if exists {
             return Err(StoreError::AlreadyExists(id));
         }
@@ -386,7 +394,13 @@ impl Store {
     }
 
     /// Saves what the document gained after `heads` as an incremental chunk, refreshes projections, in one transaction.
-    fn persist_change(&mut self, id: Uuid, doc: &mut HouseholdDoc, heads: &[automerge::ChangeHash], provenance: &Provenance) -> Result<()> {
+    fn persist_change(
+        &mut self,
+        id: Uuid,
+        doc: &mut HouseholdDoc,
+        heads: &[automerge::ChangeHash],
+        provenance: &Provenance,
+    ) -> Result<()> {
         let chunk = doc.save_after(heads);
         let tx = self.conn.transaction()?;
         append_chunk(&tx, id, doc, &chunk, provenance.at)?;
@@ -500,7 +514,8 @@ impl Store {
         let count = |table: &str| -> Result<usize> {
             Ok(tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))? as usize)
         };
-        let report = RebuildReport { households: ids.len(), findings: count("findings")?, conflicts: count("conflicts")? };
+        let report =
+            RebuildReport { households: ids.len(), findings: count("findings")?, conflicts: count("conflicts")? };
         audit_tx(&tx, &provenance, None, &format!("{} 户", ids.len()))?;
         tx.commit()?;
         Ok(report)
@@ -521,8 +536,9 @@ impl Store {
     /// Imports a household JSON file: a new household is created, a known one is updated field by field.
     /// The whole file is validated first; a bad file changes nothing.
     pub fn import_household(&mut self, text: &str, provenance: &Provenance) -> Result<Uuid> {
-        let file: HouseholdFile = serde_json::from_str(text)
-            .map_err(|e| StoreError::InvalidInput(vec![format!("JSON 格式错误（第 {} 行第 {} 列）：{e}", e.line(), e.column())]))?;
+        let file: HouseholdFile = serde_json::from_str(text).map_err(|e| {
+            StoreError::InvalidInput(vec![format!("JSON 格式错误（第 {} 行第 {} 列）：{e}", e.line(), e.column())])
+        })?;
         if file.format != HOUSEHOLD_JSON_FORMAT {
             return Err(StoreError::InvalidInput(vec![format!("不是户档文件（format 应为 {HOUSEHOLD_JSON_FORMAT}）")]));
         }
@@ -548,7 +564,8 @@ impl Store {
                 }
             }
             Err(StoreError::NotFound(_)) => {
-                let mut doc = HouseholdDoc::create_from_json(&tree, actor_for_device(self.identity.device_id), provenance)?;
+                let mut doc =
+                    HouseholdDoc::create_from_json(&tree, actor_for_device(self.identity.device_id), provenance)?;
                 self.insert_document(household.id, &mut doc, provenance)?;
             }
             Err(e) => return Err(e),

@@ -64,8 +64,7 @@ pub struct ListFilter {
     pub offset: usize,
 }
 
-const SUMMARY_COLUMNS: &str =
-    "id, head_name, township, village, grp, phone, status, attribute, member_count, signed, errors, warnings, conflicts";
+const SUMMARY_COLUMNS: &str = "id, head_name, township, village, grp, phone, status, attribute, member_count, signed, errors, warnings, conflicts";
 
 fn summary_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<HouseholdSummary> {
     Ok(HouseholdSummary {
@@ -127,7 +126,9 @@ pub fn search_text(household: &Household) -> String {
         parts.push(member.phone.clone());
     }
     let area = &household.area;
-    for text in [&household.phone, &household.national_number, &area.township, &area.village, &area.group, &household.address] {
+    for text in
+        [&household.phone, &household.national_number, &area.township, &area.village, &area.group, &household.address]
+    {
         parts.push(text.to_lowercase());
     }
     parts.retain(|p| !p.is_empty());
@@ -146,8 +147,8 @@ pub(crate) fn write_id_numbers(conn: &Connection, household: &Household) -> Resu
         }
     }
     conn.execute("DELETE FROM id_numbers WHERE household_id = ?1", [&id])?;
-    let mut insert =
-        conn.prepare_cached("INSERT OR IGNORE INTO id_numbers(id_number, household_id, member_id) VALUES (?1, ?2, ?3)")?;
+    let mut insert = conn
+        .prepare_cached("INSERT OR IGNORE INTO id_numbers(id_number, household_id, member_id) VALUES (?1, ?2, ?3)")?;
     for (member_id, member) in &household.members {
         let number = member.id_number.trim().to_ascii_uppercase();
         if number.is_empty() {
@@ -171,7 +172,8 @@ pub(crate) fn id_holders(conn: &Connection, household: Option<&Household>) -> Re
     };
     match household {
         Some(h) => {
-            let mut stmt = conn.prepare_cached("SELECT id_number, household_id FROM id_numbers WHERE id_number = ?1")?;
+            let mut stmt =
+                conn.prepare_cached("SELECT id_number, household_id FROM id_numbers WHERE id_number = ?1")?;
             for member in h.members.values() {
                 let number = member.id_number.trim().to_ascii_uppercase();
                 let number = if number.len() > 18 && number.is_ascii() { number[..18].to_string() } else { number };
@@ -244,7 +246,14 @@ pub(crate) fn write_projection(
         "INSERT INTO findings(household_id, check_id, severity, path, member_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for f in &findings {
-        insert.execute(params![id, f.check_id, f.severity.label(), f.path, f.member_id.map(|m| m.to_string()), f.message])?;
+        insert.execute(params![
+            id,
+            f.check_id,
+            f.severity.label(),
+            f.path,
+            f.member_id.map(|m| m.to_string()),
+            f.message
+        ])?;
     }
     conn.execute("DELETE FROM conflicts WHERE household_id = ?1", [&id])?;
     let mut insert =
@@ -271,7 +280,8 @@ pub(crate) fn refresh(
     write_projection(conn, &household, doc, policy, today, &holders)?;
     let mut others: BTreeSet<Uuid> = BTreeSet::new();
     {
-        let mut stmt = conn.prepare_cached("SELECT household_id FROM id_numbers WHERE id_number = ?1 AND household_id != ?2")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT household_id FROM id_numbers WHERE id_number = ?1 AND household_id != ?2")?;
         for number in &numbers {
             for holder in stmt.query_map(params![number, id.to_string()], |r| r.get::<_, String>(0))? {
                 if let Ok(holder) = Uuid::parse_str(&holder?) {

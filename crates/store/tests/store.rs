@@ -28,7 +28,9 @@ fn id_number(year: i32, seq: u16) -> String {
 /// A household with a head and a spouse, as a worker would register it.
 fn household(n: u128, head: &str, spouse: &str) -> Household {
     let mut h = Household::new(Uuid::from_u128(n));
-    h.area = Area { county: "蒙自市".into(), township: "芷村镇".into(), village: "芷村".into(), group: "三组".into() };
+    h.area = Area {
+        county: "蒙自市".into(), township: "芷村镇".into(), village: "芷村".into(), group: "三组".into()
+    };
     h.phone = format!("1380000{n:04}");
     let head_id = Uuid::from_u128(n * 100 + 1);
     h.head_member_id = Some(head_id);
@@ -132,7 +134,12 @@ fn an_invalid_id_number_is_refused_and_nothing_is_saved() {
     let good = household(2, "李四", "王芳");
     store.create_household(&good, &prov(&store, 2, "create")).unwrap();
     let err = store
-        .set_field(good.id, &format!("members/{}/id_number", Uuid::from_u128(201)), &json!("532503199913320011"), &prov(&store, 3, "edit"))
+        .set_field(
+            good.id,
+            &format!("members/{}/id_number", Uuid::from_u128(201)),
+            &json!("532503199913320011"),
+            &prov(&store, 3, "edit"),
+        )
         .unwrap_err();
     assert_eq!(err.code(), "store.invalid_input");
     assert_eq!(store.household(good.id).unwrap(), good);
@@ -180,7 +187,14 @@ fn photos_are_stored_by_hash_with_a_thumbnail_and_bad_photos_change_nothing() {
     let inspection = Uuid::from_u128(160);
 
     let err = store
-        .add_photo(h.id, PhotoTarget::Inspection(inspection, InspectionItem::Housing), Uuid::from_u128(9), b"hello, not a photo", "", &prov(&store, 2, "photo.add"))
+        .add_photo(
+            h.id,
+            PhotoTarget::Inspection(inspection, InspectionItem::Housing),
+            Uuid::from_u128(9),
+            b"hello, not a photo",
+            "",
+            &prov(&store, 2, "photo.add"),
+        )
         .unwrap_err();
     assert_eq!(err.code(), "media.not_an_image");
     assert_eq!(store.household(h.id).unwrap(), h);
@@ -189,7 +203,14 @@ fn photos_are_stored_by_hash_with_a_thumbnail_and_bad_photos_change_nothing() {
     let gps = hudang_media::GpsFix { lat: 23.37, lon: 103.38 };
     let jpeg = camera_jpeg(2400, 1800, 5, &CameraExif { orientation: 6, taken_at: None, gps: Some(gps) });
     let reference = store
-        .add_photo(h.id, PhotoTarget::Inspection(inspection, InspectionItem::Housing), Uuid::from_u128(9), &jpeg, "东墙裂缝", &prov(&store, 3, "photo.add"))
+        .add_photo(
+            h.id,
+            PhotoTarget::Inspection(inspection, InspectionItem::Housing),
+            Uuid::from_u128(9),
+            &jpeg,
+            "东墙裂缝",
+            &prov(&store, 3, "photo.add"),
+        )
         .unwrap();
     assert_eq!((reference.width, reference.height), (1200, 1600), "rotated, long edge 1600");
     assert!((reference.gps.unwrap().lat - 23.37).abs() < 1e-4);
@@ -218,7 +239,10 @@ fn a_truncated_database_is_reported_and_left_as_it_was() {
     }
     let path = dir.path().join(DB_FILE);
     let bytes = std::fs::read(&path).unwrap();
-    assert!(!dir.path().join(format!("{DB_FILE}-wal")).exists() || std::fs::metadata(dir.path().join(format!("{DB_FILE}-wal"))).unwrap().len() == 0);
+    assert!(
+        !dir.path().join(format!("{DB_FILE}-wal")).exists()
+            || std::fs::metadata(dir.path().join(format!("{DB_FILE}-wal"))).unwrap().len() == 0
+    );
     let truncated = &bytes[..bytes.len() / 2];
     std::fs::write(&path, truncated).unwrap();
     let err = Store::open(dir.path(), "here").unwrap_err();
@@ -308,12 +332,25 @@ fn a_duplicate_id_number_is_found_on_both_households_and_cleared_on_both() {
     store.create_household(&first, &prov(&store, 1, "create")).unwrap();
     store.create_household(&second, &prov(&store, 2, "create")).unwrap();
     let duplicates = |store: &Store| {
-        store.findings(None).unwrap().into_iter().filter(|(_, f)| f.check_id == "id.duplicate").map(|(h, _)| h.as_u128()).collect::<Vec<_>>()
+        store
+            .findings(None)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, f)| f.check_id == "id.duplicate")
+            .map(|(h, _)| h.as_u128())
+            .collect::<Vec<_>>()
     };
     assert_eq!(duplicates(&store), vec![1, 2]);
     assert_eq!(store.check(first.id, today()).unwrap().iter().filter(|f| f.check_id == "id.duplicate").count(), 1);
 
-    store.set_field(second.id, &format!("members/{}/id_number", Uuid::from_u128(202)), &json!(id_number(1980, 77)), &prov(&store, 3, "edit")).unwrap();
+    store
+        .set_field(
+            second.id,
+            &format!("members/{}/id_number", Uuid::from_u128(202)),
+            &json!(id_number(1980, 77)),
+            &prov(&store, 3, "edit"),
+        )
+        .unwrap();
     assert!(duplicates(&store).is_empty(), "the first household's finding is cleared too");
 }
 
