@@ -317,18 +317,34 @@ impl HouseholdDoc {
 
     /// Settles a conflict (or sets any field) by writing the chosen value as an ordinary attributed change.
     pub fn resolve(&mut self, path: &str, value: &Json, provenance: &Provenance) -> Result<ChangeHash, RecordError> {
-        let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(String::from).collect();
-        if segments.is_empty() || segments[0] == "id" || segments[0] == "kind" || segments[0] == "schema" {
-            return Err(RecordError::NoSuchField(path.to_string()));
+        self.set_paths(&[(path, value)], provenance)
+    }
+
+    /// Writes values at several paths as one attributed change; a value equal to the shown one is still written,
+    /// which settles a conflict there. If the result no longer reads as a household, nothing is kept.
+    pub fn set_paths(&mut self, values: &[(&str, &Json)], provenance: &Provenance) -> Result<ChangeHash, RecordError> {
+        for (path, value) in values {
+            let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(String::from).collect();
+            let fixed = segments.first().is_some_and(|s| s == "id" || s == "kind" || s == "schema");
+            if segments.is_empty() || fixed {
+                self.doc.rollback();
+                return Err(RecordError::NoSuchField(path.to_string()));
+            }
+            let placed = tree::resolve_parent(&self.doc, &segments)
+                .and_then(|(obj, key)| tree::put_value(&mut self.doc, &obj, &key, value, true));
+            if let Err(e) = placed {
+                self.doc.rollback();
+                return Err(e);
+            }
         }
-        let (obj, key) = tree::resolve_parent(&self.doc, &segments)?;
-        tree::put_value(&mut self.doc, &obj, &key, value, true)?;
-        let hash = self.doc.commit_with(provenance.commit_options()).expect("a put always makes a change");
-        // The result must still read as a household; otherwise the chosen value had the wrong type.
+        // The result must still read as a household; otherwise a value had the wrong type.
         if let Err(e) = self.read() {
-            return Err(RecordError::Unsupported(format!("所选值类型不符：{e}")));
+            self.doc.rollback();
+            return Err(RecordError::Unsupported(format!("所填值类型不符：{e}")));
         }
-        Ok(hash)
+        self.doc
+            .commit_with(provenance.commit_options())
+            .ok_or_else(|| RecordError::Unsupported("没有要保存的内容".into()))
     }
 
     /// Who changed which field, when: one entry per change, oldest first.

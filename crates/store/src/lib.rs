@@ -369,17 +369,36 @@ impl Store {
         Ok(true)
     }
 
-    /// Sets one field by document path to a JSON value (as typed on the command line), as one attributed change.
-    pub fn set_field(&mut self, id: Uuid, path: &str, value: &Json, provenance: &Provenance) -> Result<()> {
+    /// Sets fields by document path to JSON values (as typed on the command line), as one attributed change.
+    pub fn set_fields(&mut self, id: Uuid, fields: &[(String, Json)], provenance: &Provenance) -> Result<()> {
         let mut doc = self.document(id)?;
         let before = doc.read()?;
         let heads = doc.heads();
-        doc.resolve(path, value, provenance).map_err(|e| match e {
+        let changes: Vec<(&str, &Json)> = fields.iter().map(|(p, v)| (p.as_str(), v)).collect();
+        doc.set_paths(&changes, provenance).map_err(|e| match e {
             RecordError::NoSuchField(p) => StoreError::InvalidInput(vec![format!("没有字段“{p}”")]),
             other => StoreError::Record(other),
         })?;
         validate_changed_ids(&before, &doc.read()?)?;
         self.persist_change(id, &mut doc, &heads, provenance)
+    }
+
+    /// Sets one field by document path, as one attributed change.
+    pub fn set_field(&mut self, id: Uuid, path: &str, value: &Json, provenance: &Provenance) -> Result<()> {
+        self.set_fields(id, &[(path.to_string(), value.clone())], provenance)
+    }
+
+    /// The current value at a document path, as JSON (the shown value, if the field is in conflict).
+    pub fn field_value(&self, id: Uuid, path: &str) -> Result<Option<Json>> {
+        let tree = self.document(id)?.to_json()?;
+        let mut value = &tree;
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            match value.get(segment) {
+                Some(next) => value = next,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(value.clone()))
     }
 
     /// Settles a conflict by writing the chosen (or a newly typed) value as an attributed change.
