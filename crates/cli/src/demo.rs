@@ -70,7 +70,7 @@ impl Default for DemoOptions {
             households: 120,
             today: NaiveDate::from_ymd_opt(2025, 6, 30).expect("a real date"),
             photos: true,
-            photo_size: (480, 360),
+            photo_size: (320, 240),
         }
     }
 }
@@ -102,7 +102,8 @@ pub struct DemoPhoto {
     pub target: DemoPhotoTarget,
     /// The key of the new photo entry.
     pub photo_id: Uuid,
-    /// A camera JPEG with EXIF GPS and DateTimeOriginal (none for the planted `visit.no_gps` visit).
+    /// A camera JPEG with EXIF DateTimeOriginal and GPS (no GPS for the planted `visit.no_gps` visit); about one in ten
+    /// is stored sideways with EXIF orientation 6, as a phone held upright does.
     pub jpeg: Vec<u8>,
     /// The worker's caption.
     pub caption: String,
@@ -148,11 +149,7 @@ pub fn id_holders(households: &[Household]) -> HashMap<String, Vec<Uuid>> {
             if number.is_empty() {
                 continue;
             }
-            let number = if number.len() > 18 && number.is_ascii() {
-                number[..18].to_string()
-            } else {
-                number
-            };
+            let number = if number.len() > 18 && number.is_ascii() { number[..18].to_string() } else { number };
             let list = holders.entry(number).or_default();
             if !list.contains(&household.id) {
                 list.push(household.id);
@@ -168,11 +165,8 @@ pub fn id_holders(households: &[Household]) -> HashMap<String, Vec<Uuid>> {
 /// Check ids (built-in checks and `exclusion.<rule id>` of the built-in policy) that [`generate`] cannot plant.
 pub fn unplantable_checks() -> Vec<String> {
     let policy = Policy::builtin();
-    let mut out: Vec<String> = CHECKS
-        .iter()
-        .filter(|def| check_shape(def.id).is_none())
-        .map(|def| def.id.to_string())
-        .collect();
+    let mut out: Vec<String> =
+        CHECKS.iter().filter(|def| check_shape(def.id).is_none()).map(|def| def.id.to_string()).collect();
     // Every kind of exclusion condition has a recipe, so every rule of any policy can be planted.
     out.extend(
         policy
@@ -203,39 +197,40 @@ const ETHNICITIES: &[(&str, u32)] = &[("01", 40), ("07", 30), ("16", 12), ("06",
 
 /// Han surnames; 曾, 单, 解, 查, 仇, 乐, 区, 缪 have several readings (pinyin search must handle them).
 const HAN_SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗",
-    "郑", "梁", "谢", "宋", "唐", "韩", "曹", "许", "邓", "冯", "彭", "曾", "肖", "田", "董", "潘", "袁", "蔡", "蒋", "余",
-    "杜", "叶", "程", "魏", "苏", "吕", "丁", "任", "卢", "沈", "姚", "钟", "崔", "陆", "范", "金", "石", "廖", "贾", "夏",
-    "付", "方", "邹", "熊", "白", "孟", "秦", "邱", "侯", "江", "尹", "薛", "段", "雷", "龙", "史", "陶", "贺", "毛", "郝",
-    "顾", "龚", "邵", "万", "严", "武", "单", "曾", "解", "查", "仇", "乐", "单", "曾", "区", "缪",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "韩", "曹", "许", "邓", "冯", "彭", "曾", "肖", "田", "董", "潘", "袁", "蔡",
+    "蒋", "余", "杜", "叶", "程", "魏", "苏", "吕", "丁", "任", "卢", "沈", "姚", "钟", "崔", "陆", "范", "金", "石",
+    "廖", "贾", "夏", "付", "方", "邹", "熊", "白", "孟", "秦", "邱", "侯", "江", "尹", "薛", "段", "雷", "龙", "史",
+    "陶", "贺", "毛", "郝", "顾", "龚", "邵", "万", "严", "武", "单", "曾", "解", "查", "仇", "乐", "单", "曾", "区",
+    "缪",
 ];
-const YI_SURNAMES: &[&str] = &[
-    "李", "普", "杨", "施", "罗", "龙", "毕", "何", "王", "张", "白", "起", "陆", "鲁", "李", "普", "曾",
-];
+const YI_SURNAMES: &[&str] =
+    &["李", "普", "杨", "施", "罗", "龙", "毕", "何", "王", "张", "白", "起", "陆", "鲁", "李", "普", "曾"];
 const HANI_SURNAMES: &[&str] = &["李", "白", "马", "卢", "普", "朱", "陈", "杨", "罗", "高", "车", "李", "白"];
 const MIAO_SURNAMES: &[&str] = &["杨", "王", "熊", "陶", "项", "马", "李", "张", "侯", "吴", "古", "杨", "王"];
 const ZHUANG_SURNAMES: &[&str] = &["农", "黄", "陆", "王", "韦", "李", "罗", "梁", "陈", "侬"];
 
 const MALE_OLD: &[&str] = &[
-    "国", "建", "志", "文", "明", "永", "家", "学", "德", "光", "正", "春", "金", "兴", "有", "成", "开", "朝", "云", "绍",
-    "发", "树", "福", "宝", "顺", "忠", "林", "海", "贵", "才", "荣", "平", "昌", "华", "祥", "亮", "军", "保", "富", "清",
+    "国", "建", "志", "文", "明", "永", "家", "学", "德", "光", "正", "春", "金", "兴", "有", "成", "开", "朝", "云",
+    "绍", "发", "树", "福", "宝", "顺", "忠", "林", "海", "贵", "才", "荣", "平", "昌", "华", "祥", "亮", "军", "保",
+    "富", "清",
 ];
 const MALE_NEW: &[&str] = &[
-    "浩", "宇", "子", "俊", "杰", "轩", "博", "睿", "鑫", "涛", "鹏", "磊", "超", "凯", "晨", "航", "泽", "梓", "佳", "天",
-    "锦", "豪", "然", "阳", "帅", "毅", "辉", "翔", "斌", "昊",
+    "浩", "宇", "子", "俊", "杰", "轩", "博", "睿", "鑫", "涛", "鹏", "磊", "超", "凯", "晨", "航", "泽", "梓", "佳",
+    "天", "锦", "豪", "然", "阳", "帅", "毅", "辉", "翔", "斌", "昊",
 ];
 const FEMALE_OLD: &[&str] = &[
-    "秀", "英", "兰", "芳", "桂", "珍", "凤", "琼", "美", "玉", "花", "翠", "菊", "莲", "仙", "香", "春", "梅", "丽", "芬",
-    "萍", "艳", "红", "金", "会", "存", "粉", "竹",
+    "秀", "英", "兰", "芳", "桂", "珍", "凤", "琼", "美", "玉", "花", "翠", "菊", "莲", "仙", "香", "春", "梅", "丽",
+    "芬", "萍", "艳", "红", "金", "会", "存", "粉", "竹",
 ];
 const FEMALE_NEW: &[&str] = &[
-    "欣", "怡", "雨", "萱", "婷", "静", "佳", "雪", "梦", "涵", "诗", "琪", "晓", "思", "悦", "可", "馨", "妍", "颖", "丹",
-    "娜", "倩", "璐", "瑶", "莹", "慧",
+    "欣", "怡", "雨", "萱", "婷", "静", "佳", "雪", "梦", "涵", "诗", "琪", "晓", "思", "悦", "可", "馨", "妍", "颖",
+    "丹", "娜", "倩", "璐", "瑶", "莹", "慧",
 ];
 
 const MOBILE_PREFIXES: &[&str] = &[
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155", "157", "158", "159",
-    "180", "181", "182", "183", "187", "188", "189", "191", "199",
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155", "157", "158",
+    "159", "180", "181", "182", "183", "187", "188", "189", "191", "199",
 ];
 
 const HELPER_UNITS: &[&str] = &[
@@ -266,25 +261,10 @@ const CHRONIC_DISEASES: &[&str] = &[
     "慢性肾炎",
     "风湿性心脏病",
 ];
-const SERIOUS_DISEASES: &[&str] = &[
-    "肺癌",
-    "胃癌",
-    "尿毒症",
-    "脑梗死后遗症",
-    "重性精神病",
-    "白血病",
-    "肝硬化",
-];
+const SERIOUS_DISEASES: &[&str] = &["肺癌", "胃癌", "尿毒症", "脑梗死后遗症", "重性精神病", "白血病", "肝硬化"];
 /// Disability categories with their 残疾人证 category digit.
-const DISABILITIES: &[(&str, char)] = &[
-    ("肢体", '4'),
-    ("视力", '1'),
-    ("听力", '2'),
-    ("言语", '3'),
-    ("智力", '5'),
-    ("精神", '6'),
-    ("多重", '7'),
-];
+const DISABILITIES: &[(&str, char)] =
+    &[("肢体", '4'), ("视力", '1'), ("听力", '2'), ("言语", '3'), ("智力", '5'), ("精神", '6'), ("多重", '7')];
 
 const EMPLOYERS_OUT_OF_PROVINCE: &[&str] = &[
     "广东省东莞市某电子厂",
@@ -294,25 +274,11 @@ const EMPLOYERS_OUT_OF_PROVINCE: &[&str] = &[
     "福建省晋江市某鞋厂",
     "江苏省苏州市某电子厂",
 ];
-const EMPLOYERS_PROVINCE: &[&str] = &[
-    "昆明市某建筑工地",
-    "昆明市某餐饮公司",
-    "玉溪市某物流公司",
-    "昆明市某物业公司",
-    "曲靖市某建筑公司",
-];
-const EMPLOYERS_COUNTY: &[&str] = &[
-    "蒙自市某石榴种植基地",
-    "蒙自经济技术开发区某企业",
-    "蒙自市某建筑公司",
-    "蒙自市某酒店",
-];
-const EMPLOYERS_TOWNSHIP: &[&str] = &[
-    "芷村镇烤烟收购站",
-    "芷村镇某农民专业合作社",
-    "芷村镇某砖厂",
-    "芷村镇集镇某餐馆",
-];
+const EMPLOYERS_PROVINCE: &[&str] =
+    &["昆明市某建筑工地", "昆明市某餐饮公司", "玉溪市某物流公司", "昆明市某物业公司", "曲靖市某建筑公司"];
+const EMPLOYERS_COUNTY: &[&str] =
+    &["蒙自市某石榴种植基地", "蒙自经济技术开发区某企业", "蒙自市某建筑公司", "蒙自市某酒店"];
+const EMPLOYERS_TOWNSHIP: &[&str] = &["芷村镇烤烟收购站", "芷村镇某农民专业合作社", "芷村镇某砖厂", "芷村镇集镇某餐馆"];
 const PUBLIC_WELFARE_JOBS: &[&str] = &["生态护林员", "村庄保洁员", "护路员", "河道管理员"];
 
 const VISIT_PURPOSES: &[&str] = &[
@@ -457,12 +423,7 @@ struct Slot {
 }
 
 fn shape(kind: Option<Kind>, needs: Vec<Need>) -> Shape {
-    Shape {
-        planted: true,
-        kind,
-        needs,
-        ..Shape::default()
-    }
+    Shape { planted: true, kind, needs, ..Shape::default() }
 }
 
 /// The household a built-in check's defect is planted in; `None` for a check this generator cannot plant.
@@ -470,7 +431,9 @@ fn check_shape(id: &str) -> Option<Shape> {
     use Kind::*;
     use Need::*;
     let s = match id {
-        "id.missing" | "id.format" | "id.birth_date" | "id.check_digit" | "id.sex_parity" => shape(None, vec![Size(2, 7)]),
+        "id.missing" | "id.format" | "id.birth_date" | "id.check_digit" | "id.sex_parity" => {
+            shape(None, vec![Size(2, 7)])
+        }
         "id.duplicate" => shape(None, vec![]), // refined per role in `slot_shape`
         "structure.head_count" | "structure.spouse_sex" => shape(None, vec![Spouse]),
         "structure.head_reference" => shape(None, vec![Size(2, 7)]),
@@ -481,20 +444,16 @@ fn check_shape(id: &str) -> Option<Shape> {
         "age.compulsory_school" => shape(Some(NotExited), vec![Child(6, 15)]),
         "age.primary_over_20" => shape(None, vec![Adult(21, 45)]),
         "age.high_school_under_14" => shape(None, vec![Child(6, 13)]),
-        "age.work_under_16" => shape(None, vec![Child(12, 15)]),
+        "age.work_under_16" => shape(None, vec![Child(14, 15)]),
         "member.work_months" => shape(None, vec![Worker]),
         "member.health_details" => shape(None, vec![HealthyAdult(35, 75)]),
         "member.phone" => shape(None, vec![Adult(18, 70)]),
-        "cause.illness" | "cause.disability" => Shape {
-            healthy: true,
-            ..shape(Some(ExitedSupported), vec![])
-        },
+        "cause.illness" | "cause.disability" => Shape { healthy: true, ..shape(Some(ExitedSupported), vec![]) },
         "cause.schooling" => shape(Some(ExitedSupported), vec![NoStudents]),
         "cause.other_causes" => shape(Some(ExitedSupported), vec![]),
-        "welfare.dibao_member" | "welfare.dibao_amount" => Shape {
-            attr: Some(Attr::Dibao),
-            ..shape(Some(ExitedSupported), vec![])
-        },
+        "welfare.dibao_member" | "welfare.dibao_amount" => {
+            Shape { attr: Some(Attr::Dibao), ..shape(Some(ExitedSupported), vec![]) }
+        }
         "welfare.tekun_labour" => Shape {
             attr: Some(Attr::Tekun),
             template: Some(Template::TekunDisabled),
@@ -516,10 +475,9 @@ fn check_shape(id: &str) -> Option<Shape> {
             ..shape(Some(ExitedUnsupported), vec![])
         },
         "visit.no_photo" | "visit.no_gps" | "visit.no_interviewee" => shape(None, vec![]),
-        "monitoring.closed_without_measure" => Shape {
-            monitoring: Some(MonPlan::ClosedBySupport),
-            ..shape(Some(ExitedSupported), vec![AnyoneCanWork])
-        },
+        "monitoring.closed_without_measure" => {
+            Shape { monitoring: Some(MonPlan::ClosedBySupport), ..shape(Some(ExitedSupported), vec![AnyoneCanWork]) }
+        }
         "monitoring.closed_below_threshold" => Shape {
             monitoring: Some(MonPlan::ClosedBySupport),
             income: Some((0.72, 0.88, 0.95)),
@@ -538,11 +496,27 @@ fn check_shape(id: &str) -> Option<Shape> {
 
 fn check_stage(id: &str) -> Stage {
     match id {
-        "id.missing" | "id.format" | "id.birth_date" | "id.check_digit" | "id.sex_parity" | "id.duplicate"
-        | "structure.head_count" | "structure.spouse_sex" | "structure.relation_sex" | "age.labour_under_16"
-        | "age.adult_no_labour" | "age.compulsory_school" | "age.primary_over_20" | "age.high_school_under_14"
-        | "age.work_under_16" | "member.work_months" | "member.health_details" | "member.phone"
-        | "welfare.tekun_labour" | "exit.child_out_of_school" | "exit.no_medical_insurance" => Stage::Pre,
+        "id.missing"
+        | "id.format"
+        | "id.birth_date"
+        | "id.check_digit"
+        | "id.sex_parity"
+        | "id.duplicate"
+        | "structure.head_count"
+        | "structure.spouse_sex"
+        | "structure.relation_sex"
+        | "age.labour_under_16"
+        | "age.adult_no_labour"
+        | "age.compulsory_school"
+        | "age.primary_over_20"
+        | "age.high_school_under_14"
+        | "age.work_under_16"
+        | "member.work_months"
+        | "member.health_details"
+        | "member.phone"
+        | "welfare.tekun_labour"
+        | "exit.child_out_of_school"
+        | "exit.no_medical_insurance" => Stage::Pre,
         "income.per_capita_mismatch" => Stage::Final,
         _ => Stage::Post,
     }
@@ -572,14 +546,8 @@ fn slot_shape(slot: &Slot) -> Shape {
         return shape(Some(Kind::ExitedSupported), needs);
     }
     match slot.role {
-        Role::DupSource => Shape {
-            not_tekun: true,
-            ..shape(None, vec![Need::Daughter(20, 35)])
-        },
-        Role::DupCopy => Shape {
-            not_tekun: true,
-            ..shape(None, vec![Need::UnmarriedSon(22, 40), Need::MaxSize(6)])
-        },
+        Role::DupSource => Shape { not_tekun: true, ..shape(None, vec![Need::Daughter(20, 35)]) },
+        Role::DupCopy => Shape { not_tekun: true, ..shape(None, vec![Need::UnmarriedSon(22, 40), Need::MaxSize(6)]) },
         Role::Single => check_shape(&slot.check_id).unwrap_or_default(),
     }
 }
@@ -643,22 +611,14 @@ struct Skel {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SurnameFrom {
-    HeadSurname,
-    FamilySurname,
-    OwnSurname,
+    OfHead,
+    OfFamily,
+    Own,
 }
 
 impl Skel {
     fn new(relation: Relation, sex: Sex, age: i32, surname: SurnameFrom) -> Skel {
-        Skel {
-            relation,
-            sex,
-            age,
-            status: None,
-            surname,
-            married_in: false,
-            force_disabled: false,
-        }
+        Skel { relation, sex, age, status: None, surname, married_in: false, force_disabled: false }
     }
 }
 
@@ -743,9 +703,7 @@ fn yuan(x: f64) -> Fen {
 /// The same day `years` years earlier (29 February becomes 28 February).
 fn years_before(date: NaiveDate, years: i32) -> NaiveDate {
     let year = date.year() - years;
-    date.with_year(year)
-        .or_else(|| NaiveDate::from_ymd_opt(year, date.month(), 28))
-        .expect("a real date")
+    date.with_year(year).or_else(|| NaiveDate::from_ymd_opt(year, date.month(), 28)).expect("a real date")
 }
 
 fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
@@ -909,11 +867,7 @@ impl<'a> Gen<'a> {
             let household = self.household(index, slot.as_ref());
             households.push(household);
         }
-        DemoVillage {
-            households,
-            photos: self.photos,
-            planted: self.planted,
-        }
+        DemoVillage { households, photos: self.photos, planted: self.planted }
     }
 
     /// Which household gets which defect: distinct households at random places, the duplicate's source first.
@@ -925,18 +879,10 @@ impl<'a> Gen<'a> {
             }
             if def.id == "id.duplicate" {
                 for role in [Role::DupSource, Role::DupCopy] {
-                    wanted.push(Slot {
-                        check_id: def.id.to_string(),
-                        role,
-                        condition: None,
-                    });
+                    wanted.push(Slot { check_id: def.id.to_string(), role, condition: None });
                 }
             } else {
-                wanted.push(Slot {
-                    check_id: def.id.to_string(),
-                    role: Role::Single,
-                    condition: None,
-                });
+                wanted.push(Slot { check_id: def.id.to_string(), role: Role::Single, condition: None });
             }
         }
         for rule in &self.policy.exclusion_rules {
@@ -1086,13 +1032,7 @@ impl<'a> Gen<'a> {
                 self.dup_source = Some((
                     build.household.id,
                     build.household.head_name().to_string(),
-                    Draft {
-                        id: *id,
-                        age,
-                        birth,
-                        married_in: true,
-                        member: member.clone(),
-                    },
+                    Draft { id: *id, age, birth, married_in: true, member: member.clone() },
                 ));
             }
         }
@@ -1103,7 +1043,7 @@ impl<'a> Gen<'a> {
 
     fn skeleton(&mut self, template: Template) -> Vec<Skel> {
         use Relation::*;
-        use SurnameFrom::{FamilySurname, HeadSurname, OwnSurname};
+        use SurnameFrom::{OfFamily, OfHead, Own};
         let sex_of = |male: bool| if male { Sex::Male } else { Sex::Female };
         let child = |g: &mut Gen<'_>, age: i32, surname: SurnameFrom, grand: bool| {
             let male = g.chance(0.52);
@@ -1121,15 +1061,12 @@ impl<'a> Gen<'a> {
             Template::Young => {
                 let head_male = self.chance(0.9);
                 head_age = self.ri(26, 50);
-                v.push(Skel::new(Head, sex_of(head_male), head_age, HeadSurname));
+                v.push(Skel::new(Head, sex_of(head_male), head_age, OfHead));
                 let mut mother_age = head_age;
                 if self.chance(0.95) {
-                    let spouse_age = if head_male {
-                        (head_age - self.ri(-1, 5)).max(20)
-                    } else {
-                        head_age + self.ri(0, 5)
-                    };
-                    let mut spouse = Skel::new(Spouse, sex_of(!head_male), spouse_age, OwnSurname);
+                    let spouse_age =
+                        if head_male { (head_age - self.ri(-1, 5)).max(20) } else { head_age + self.ri(0, 5) };
+                    let mut spouse = Skel::new(Spouse, sex_of(!head_male), spouse_age, Own);
                     spouse.married_in = true;
                     v.push(spouse);
                     if head_male {
@@ -1141,36 +1078,36 @@ impl<'a> Gen<'a> {
                 if oldest >= 0 {
                     for _ in 0..kids {
                         let age = self.ri(0, oldest);
-                        let kid = child(self, age, FamilySurname, false);
+                        let kid = child(self, age, OfFamily, false);
                         v.push(kid);
                     }
                 }
                 if head_age <= 48 && self.chance(0.35) {
                     if self.chance(0.7) {
                         let age = (head_age + self.ri(24, 32)).min(92);
-                        v.push(Skel::new(Father, Sex::Male, age, HeadSurname));
+                        v.push(Skel::new(Father, Sex::Male, age, OfHead));
                     }
                     if self.chance(0.85) {
                         let age = (head_age + self.ri(22, 30)).min(90);
-                        v.push(Skel::new(Mother, Sex::Female, age, OwnSurname));
+                        v.push(Skel::new(Mother, Sex::Female, age, Own));
                     }
                 }
             }
             Template::Old => {
                 let head_male = self.chance(0.85);
                 head_age = self.ri(52, 75);
-                v.push(Skel::new(Head, sex_of(head_male), head_age, HeadSurname));
+                v.push(Skel::new(Head, sex_of(head_male), head_age, OfHead));
                 if head_male && self.chance(0.8) {
                     let age = (head_age - self.ri(0, 5)).max(45);
-                    let mut spouse = Skel::new(Spouse, Sex::Female, age, OwnSurname);
+                    let mut spouse = Skel::new(Spouse, Sex::Female, age, Own);
                     spouse.married_in = true;
                     v.push(spouse);
                 }
                 let son_age = (head_age - self.ri(22, 30)).max(20);
-                v.push(Skel::new(Son, Sex::Male, son_age, FamilySurname));
+                v.push(Skel::new(Son, Sex::Male, son_age, OfFamily));
                 if self.chance(0.8) {
                     let dil_age = (son_age + self.ri(-3, 3)).max(19);
-                    let mut dil = Skel::new(DaughterInLaw, Sex::Female, dil_age, OwnSurname);
+                    let mut dil = Skel::new(DaughterInLaw, Sex::Female, dil_age, Own);
                     dil.married_in = true;
                     v.push(dil);
                     let grandkids = self.weighted(&[(0, 15), (1, 35), (2, 35), (3, 15)]);
@@ -1178,56 +1115,56 @@ impl<'a> Gen<'a> {
                     if oldest >= 0 {
                         for _ in 0..grandkids {
                             let age = self.ri(0, oldest);
-                            let kid = child(self, age, FamilySurname, true);
+                            let kid = child(self, age, OfFamily, true);
                             v.push(kid);
                         }
                     }
                 }
                 if head_age - 20 >= 16 && self.chance(0.25) {
                     let age = self.ri(16, (head_age - 20).min(28));
-                    v.push(Skel::new(Daughter, Sex::Female, age, FamilySurname));
+                    v.push(Skel::new(Daughter, Sex::Female, age, OfFamily));
                 }
             }
             Template::Elderly => {
                 let head_male = self.chance(0.6);
                 head_age = self.ri(62, 88);
-                v.push(Skel::new(Head, sex_of(head_male), head_age, HeadSurname));
+                v.push(Skel::new(Head, sex_of(head_male), head_age, OfHead));
                 if self.chance(0.55) {
                     let delta = self.ri(0, 4);
                     let age = if head_male { head_age - delta } else { head_age + delta }.clamp(61, 95);
-                    let mut spouse = Skel::new(Spouse, sex_of(!head_male), age, OwnSurname);
+                    let mut spouse = Skel::new(Spouse, sex_of(!head_male), age, Own);
                     spouse.married_in = true;
                     v.push(spouse);
                 }
             }
             Template::Single => {
                 head_age = self.ri(30, 58);
-                v.push(Skel::new(Head, Sex::Male, head_age, HeadSurname));
+                v.push(Skel::new(Head, Sex::Male, head_age, OfHead));
             }
             Template::Widow => {
                 head_age = self.ri(32, 58);
-                v.push(Skel::new(Head, Sex::Female, head_age, HeadSurname));
+                v.push(Skel::new(Head, Sex::Female, head_age, OfHead));
                 let kids = self.ri(1, 3);
                 let oldest = (head_age - 20).min(25);
                 for _ in 0..kids {
                     let age = self.ri(0, oldest);
-                    let kid = child(self, age, HeadSurname, false);
+                    let kid = child(self, age, OfHead, false);
                     v.push(kid);
                 }
                 if self.chance(0.3) {
                     let age = (head_age + self.ri(22, 30)).min(90);
-                    v.push(Skel::new(Mother, Sex::Female, age, OwnSurname));
+                    v.push(Skel::new(Mother, Sex::Female, age, Own));
                 }
             }
             Template::TekunDisabled => {
                 let head_male = self.chance(0.7);
                 head_age = self.ri(35, 60);
-                let mut head = Skel::new(Head, sex_of(head_male), head_age, HeadSurname);
+                let mut head = Skel::new(Head, sex_of(head_male), head_age, OfHead);
                 head.force_disabled = true;
                 v.push(head);
                 if self.chance(0.4) {
                     let age = (head_age + self.ri(22, 30)).clamp(61, 92);
-                    v.push(Skel::new(Mother, Sex::Female, age, OwnSurname));
+                    v.push(Skel::new(Mother, Sex::Female, age, Own));
                 }
             }
         }
@@ -1239,12 +1176,12 @@ impl<'a> Gen<'a> {
         if template != Template::Single && self.chance(0.08) {
             if head_age >= 42 && self.chance(0.5) {
                 let age = self.ri(20, (head_age - 20).min(32));
-                let mut daughter = Skel::new(Daughter, Sex::Female, age, FamilySurname);
+                let mut daughter = Skel::new(Daughter, Sex::Female, age, OfFamily);
                 daughter.status = Some(MemberStatus::MarriedOut);
                 v.push(daughter);
             } else if !v.iter().any(|s| s.relation == Father) && head_age <= 65 {
                 let age = (head_age + self.ri(25, 32)).min(96);
-                let mut father = Skel::new(Father, Sex::Male, age, HeadSurname);
+                let mut father = Skel::new(Father, Sex::Male, age, OfHead);
                 father.status = Some(MemberStatus::Died);
                 v.push(father);
             }
@@ -1260,15 +1197,11 @@ impl<'a> Gen<'a> {
         let tekun = attr == Some(Attr::Tekun);
         let mut drafts = Vec::with_capacity(skeleton.len());
         for skel in &skeleton {
-            let member_eth = if skel.married_in && self.chance(0.2) {
-                self.weighted(ETHNICITIES)
-            } else {
-                eth
-            };
+            let member_eth = if skel.married_in && self.chance(0.2) { self.weighted(ETHNICITIES) } else { eth };
             let surname = match skel.surname {
-                SurnameFrom::HeadSurname => head_surname.to_string(),
-                SurnameFrom::FamilySurname => family_surname.clone(),
-                SurnameFrom::OwnSurname => self.pick(Self::surnames_for(member_eth)).to_string(),
+                SurnameFrom::OfHead => head_surname.to_string(),
+                SurnameFrom::OfFamily => family_surname.clone(),
+                SurnameFrom::Own => self.pick(Self::surnames_for(member_eth)).to_string(),
             };
             if skel.relation == Relation::Spouse && !head_male {
                 family_surname = surname.clone();
@@ -1345,11 +1278,7 @@ impl<'a> Gen<'a> {
         if health.contains(&Health::Disabled) {
             let (category, _) = self.pick(DISABILITIES);
             m.disability_category = category.to_string();
-            let grade = if skel.force_disabled || tekun {
-                self.ri(1, 2)
-            } else {
-                self.ri(1, 4)
-            };
+            let grade = if skel.force_disabled || tekun { self.ri(1, 2) } else { self.ri(1, 4) };
             m.disability_grade = Some(grade as u8);
         }
         if health.is_empty() {
@@ -1379,24 +1308,12 @@ impl<'a> Gen<'a> {
             } else if ill {
                 self.weighted(&[(LabourSkill::Weak, 50), (LabourSkill::Ordinary, 50)])
             } else {
-                self.weighted(&[
-                    (LabourSkill::Ordinary, 75),
-                    (LabourSkill::Skilled, 20),
-                    (LabourSkill::Weak, 5),
-                ])
+                self.weighted(&[(LabourSkill::Ordinary, 75), (LabourSkill::Skilled, 20), (LabourSkill::Weak, 5)])
             }
         } else if age <= 70 && !serious && grade == 0 {
-            self.weighted(&[
-                (LabourSkill::Weak, 60),
-                (LabourSkill::Ordinary, 25),
-                (LabourSkill::None, 15),
-            ])
+            self.weighted(&[(LabourSkill::Weak, 60), (LabourSkill::Ordinary, 25), (LabourSkill::None, 15)])
         } else {
-            self.weighted(&[
-                (LabourSkill::Weak, 40),
-                (LabourSkill::None, 40),
-                (LabourSkill::Lost, 20),
-            ])
+            self.weighted(&[(LabourSkill::Weak, 40), (LabourSkill::None, 40), (LabourSkill::Lost, 20)])
         });
 
         // Work away from the farm.
@@ -1421,12 +1338,7 @@ impl<'a> Gen<'a> {
             let employer = self.pick(employers).to_string();
             let monthly = Fen::from(self.ri(lo, hi)) * 10_000;
             let months = self.ri(3, 12) as u8;
-            m.work = Work {
-                place: Some(place),
-                months,
-                employer,
-                monthly_income_fen: monthly,
-            };
+            m.work = Work { place: Some(place), months, employer, monthly_income_fen: monthly };
         }
 
         // Insurance and phone.
@@ -1438,13 +1350,7 @@ impl<'a> Gen<'a> {
         if registered && (18..=72).contains(&age) && (skel.relation == Relation::Head || self.chance(0.6)) {
             m.phone = self.mobile();
         }
-        Draft {
-            id: self.uuid(),
-            age,
-            birth,
-            married_in: skel.married_in,
-            member: m,
-        }
+        Draft { id: self.uuid(), age, birth, married_in: skel.married_in, member: m }
     }
 
     fn schooling(&mut self, age: i32, birth_year: i32, registered: bool) -> (SchoolStatus, Education) {
@@ -1505,11 +1411,7 @@ impl<'a> Gen<'a> {
 
     fn assign_id_numbers(&mut self, drafts: &mut [Draft]) {
         for d in drafts.iter_mut() {
-            let area = if d.married_in && self.chance(0.3) {
-                self.pick(OTHER_AREA_CODES)
-            } else {
-                AREA_CODE
-            };
+            let area = if d.married_in && self.chance(0.3) { self.pick(OTHER_AREA_CODES) } else { AREA_CODE };
             let sex = d.member.sex.unwrap_or(Sex::Male);
             let number = self.new_id_number(area, d.birth, sex);
             if d.member.health.contains(&Health::Disabled) && self.chance(0.5) {
@@ -1566,7 +1468,8 @@ impl<'a> Gen<'a> {
 
         // Status, attribute and history.
         h.status = kind.status();
-        let identified = self.ri(2014, 2016).min(year);
+        // Identified in 2014-2016 (建档立卡), or later for a household whose head was not yet an adult then.
+        let identified = self.ri(2014, 2016).max(head.birth.year() + 18).min(year);
         let exit_year = self.ri(identified + 1, 2020.min(year)).min(year);
         if kind != Kind::Ordinary {
             self.national_seq += 1;
@@ -1588,7 +1491,11 @@ impl<'a> Gen<'a> {
             let mut changes = vec![(PovertyStatus::NotExited, identified, "建档立卡，识别为贫困户".to_string())];
             match kind {
                 Kind::ExitedSupported | Kind::ExitedUnsupported | Kind::Returned => {
-                    changes.push((PovertyStatus::ExitedSupported, exit_year, "达到“两不愁三保障”标准，脱贫退出".into()));
+                    changes.push((
+                        PovertyStatus::ExitedSupported,
+                        exit_year,
+                        "达到“两不愁三保障”标准，脱贫退出".into(),
+                    ));
                     if kind == Kind::ExitedUnsupported {
                         let y = self.ri(2021.max(exit_year + 1), year).min(year);
                         changes.push((PovertyStatus::ExitedUnsupported, y, "稳定脱贫，不再享受帮扶政策".into()));
@@ -1606,14 +1513,7 @@ impl<'a> Gen<'a> {
             }
             for (status, y, note) in changes {
                 let key = self.uuid();
-                h.status_changes.insert(
-                    key,
-                    StatusChange {
-                        status: Some(status),
-                        year: y,
-                        note,
-                    },
-                );
+                h.status_changes.insert(key, StatusChange { status: Some(status), year: y, note });
             }
         }
         if today.year() >= 2021 {
@@ -1643,11 +1543,8 @@ impl<'a> Gen<'a> {
         let registered: Vec<usize> = (0..drafts.len()).filter(|&i| drafts[i].registered()).collect();
         match attr {
             Some(Attr::Dibao) if kind != Kind::Removed => {
-                let count = if registered.len() <= 3 {
-                    registered.len()
-                } else {
-                    self.ri(2, registered.len() as i32) as usize
-                };
+                let count =
+                    if registered.len() <= 3 { registered.len() } else { self.ri(2, registered.len() as i32) as usize };
                 // The ill, disabled and old first.
                 let mut order = registered.clone();
                 order.sort_by_key(|&i| {
@@ -1693,10 +1590,8 @@ impl<'a> Gen<'a> {
         // Facts about the members.
         let reg = |d: &&Draft| d.registered();
         let anyone_ill = drafts.iter().filter(reg).any(Draft::ill);
-        let anyone_disabled = drafts
-            .iter()
-            .filter(reg)
-            .any(|d| d.disabled() || d.member.id_type == Some(IdType::DisabilityCard));
+        let anyone_disabled =
+            drafts.iter().filter(reg).any(|d| d.disabled() || d.member.id_type == Some(IdType::DisabilityCard));
         let students: Vec<&Draft> = drafts.iter().filter(reg).filter(|d| d.in_school()).collect();
         let costly_student = students.iter().any(|d| d.age >= 16);
         let able = drafts.iter().filter(reg).filter(|d| d.can_work()).count();
@@ -1777,7 +1672,8 @@ impl<'a> Gen<'a> {
         if self.chance(0.03) {
             h.flags.split_off = true;
             h.flags.split_date = Some(self.date_between(ymd(2008, 1, 1), ymd(2018, 12, 31).min(today)));
-            h.flags.split_reason = self.pick(&["儿子结婚后分户另立", "兄弟分家，各自立户", "父母随小儿子居住，长子分户"]).into();
+            h.flags.split_reason =
+                self.pick(&["儿子结婚后分户另立", "兄弟分家，各自立户", "父母随小儿子居住，长子分户"]).into();
         }
         let away = !shape.planted && self.chance(0.03);
         h.flags.separated_residence = away;
@@ -1790,26 +1686,18 @@ impl<'a> Gen<'a> {
         let horses = if !elderly_only && self.chance(0.05) { 1 } else { 0 };
         let poultry = if self.chance(0.8) { self.ri(3, 30) as u32 } else { 0 };
         let herd = [
-            Herd {
-                stock: pigs,
-                sold: if pigs > 0 { self.ri(1, 8) as u32 } else { 0 },
-            },
-            Herd {
-                stock: cattle,
-                sold: if cattle > 0 && self.chance(0.5) { 1 } else { 0 },
-            },
-            Herd {
-                stock: sheep,
-                sold: if sheep > 0 { self.ri(1, 5) as u32 } else { 0 },
-            },
+            Herd { stock: pigs, sold: if pigs > 0 { self.ri(1, 8) as u32 } else { 0 } },
+            Herd { stock: cattle, sold: if cattle > 0 && self.chance(0.5) { 1 } else { 0 } },
+            Herd { stock: sheep, sold: if sheep > 0 { self.ri(1, 5) as u32 } else { 0 } },
             Herd { stock: horses, sold: 0 },
-            Herd {
-                stock: poultry,
-                sold: if poultry > 0 { self.ri(0, 20) as u32 } else { 0 },
-            },
+            Herd { stock: poultry, sold: if poultry > 0 { self.ri(0, 20) as u32 } else { 0 } },
         ];
-        let herd_value: Fen =
-            yuan(herd[0].sold as f64 * 1800.0 + herd[1].sold as f64 * 9000.0 + herd[2].sold as f64 * 900.0 + herd[4].sold as f64 * 60.0);
+        let herd_value: Fen = yuan(
+            herd[0].sold as f64 * 1800.0
+                + herd[1].sold as f64 * 9000.0
+                + herd[2].sold as f64 * 900.0
+                + herd[4].sold as f64 * 60.0,
+        );
         let assets = self.appliances(kind, shape.planted, removed_car);
 
         // Living conditions.
@@ -1827,7 +1715,10 @@ impl<'a> Gen<'a> {
         let anyone_can_work = able > 0;
         let monitoring_plan = if shape.planted {
             shape.monitoring
-        } else if year >= 2021 && matches!(kind, Kind::ExitedSupported | Kind::ExitedUnsupported | Kind::Ordinary) && self.chance(0.12) {
+        } else if year >= 2021
+            && matches!(kind, Kind::ExitedSupported | Kind::ExitedUnsupported | Kind::Ordinary)
+            && self.chance(0.12)
+        {
             Some(if anyone_can_work {
                 self.weighted(&[
                     (MonPlan::ClosedBySupport, 45),
@@ -1860,6 +1751,7 @@ impl<'a> Gen<'a> {
         let factor = self.rf(lo, hi);
         let family_planning = self.chance(0.08);
         let land_transfer = self.chance(0.15);
+        let crop = self.pick(CROPS);
         let mut income_ids = BTreeMap::new();
         for y in [year - 1, year] {
             let f = (factor * self.rf(0.97, 1.03)).clamp(lo, hi);
@@ -1875,6 +1767,7 @@ impl<'a> Gen<'a> {
                 land_transfer,
                 floor,
                 cap,
+                crop,
             );
             let key = self.uuid();
             income_ids.insert(y, key);
@@ -1907,7 +1800,8 @@ impl<'a> Gen<'a> {
         for (n, offset) in offsets.iter().enumerate() {
             let date = today - Duration::days(*offset);
             let minutes = self.ri(0, 540) as i64;
-            let local = date.and_time(NaiveTime::from_hms_opt(8, 30, 0).expect("a real time")) + Duration::minutes(minutes);
+            let local =
+                date.and_time(NaiveTime::from_hms_opt(8, 30, 0).expect("a real time")) + Duration::minutes(minutes);
             let gps = Gps {
                 lat: round6(home.lat + self.rf(-0.0002, 0.0002)),
                 lon: round6(home.lon + self.rf(-0.0002, 0.0002)),
@@ -1934,11 +1828,8 @@ impl<'a> Gen<'a> {
                 self.pick(VISIT_PURPOSES).to_string()
             };
             let workers = drafts.iter().filter(reg).filter(|d| d.member.work.place.is_some()).count();
-            let mut note = format!(
-                "入户见到{}（{}），",
-                interviewee.member.name,
-                relation_word(interviewee.relation())
-            );
+            let mut note =
+                format!("入户见到{}（{}），", interviewee.member.name, relation_word(interviewee.relation()));
             if workers > 0 {
                 note.push_str(&format!("家中{workers}人务工，收入稳定；"));
             } else {
@@ -2009,15 +1900,7 @@ impl<'a> Gen<'a> {
                     });
                 }
             }
-            visits.push(VisitMeta {
-                visit_id,
-                inspection_id,
-                local,
-                gps,
-                photos,
-                no_photo: false,
-                no_gps: false,
-            });
+            visits.push(VisitMeta { visit_id, inspection_id, local, gps, photos, no_photo: false, no_gps: false });
         }
 
         // Workflow.
@@ -2048,11 +1931,23 @@ impl<'a> Gen<'a> {
             }
             if matches!(kind, Kind::ExitedSupported | Kind::ExitedUnsupported | Kind::Returned) {
                 let date = self.day_in(exit_year, (10, 1), (11, 30));
-                events.push(event(WorkflowStep::Exited, date, &team_leader, &[&team_leader, &head_name], "经评议、公示，脱贫退出"));
+                events.push(event(
+                    WorkflowStep::Exited,
+                    date,
+                    &team_leader,
+                    &[&team_leader, &head_name],
+                    "经评议、公示，脱贫退出",
+                ));
             }
             if kind == Kind::Removed {
                 let date = self.day_in(year, (9, 1), (10, 31));
-                events.push(event(WorkflowStep::Removed, date, &team_leader, &[&team_leader], "比对发现家庭成员为财政供养人员，经评议剔除"));
+                events.push(event(
+                    WorkflowStep::Removed,
+                    date,
+                    &team_leader,
+                    &[&team_leader],
+                    "比对发现家庭成员为财政供养人员，经评议剔除",
+                ));
             }
         }
         let survey = self.day_in(year, (9, 1), (9, 30));
@@ -2097,7 +1992,8 @@ impl<'a> Gen<'a> {
         // A phone call now and then (a contact, not a visit).
         if self.chance(0.3) {
             let at = today - Duration::days(self.rng.random_range(3..200));
-            let local = at.and_time(NaiveTime::from_hms_opt(19, 0, 0).expect("a real time")) + Duration::minutes(self.ri(0, 120) as i64);
+            let local = at.and_time(NaiveTime::from_hms_opt(19, 0, 0).expect("a real time"))
+                + Duration::minutes(self.ri(0, 120) as i64);
             let recorder = self.team_member();
             let key = self.uuid();
             h.contacts.insert(
@@ -2118,13 +2014,7 @@ impl<'a> Gen<'a> {
             _ => String::new(),
         };
 
-        Build {
-            household: h,
-            ages,
-            visits,
-            incomes: income_ids,
-            conditions: conditions_ids,
-        }
+        Build { household: h, ages, visits, incomes: income_ids, conditions: conditions_ids }
     }
 
     fn appliances(&mut self, kind: Kind, planted: bool, removed_car: bool) -> AppliancesCheck {
@@ -2140,24 +2030,12 @@ impl<'a> Gen<'a> {
             ..AppliancesCheck::default()
         };
         if removed_car {
-            a.car = Car {
-                owned: true,
-                price_fen: yuan(85_000.0),
-                commercial: false,
-            };
+            a.car = Car { owned: true, price_fen: yuan(85_000.0), commercial: false };
         } else if self.chance(0.07) {
-            a.car = Car {
-                owned: true,
-                price_fen: yuan(self.ri(12, 28) as f64 * 1000.0),
-                commercial: false,
-            };
+            a.car = Car { owned: true, price_fen: yuan(self.ri(12, 28) as f64 * 1000.0), commercial: false };
         } else if !planted && kind != Kind::Ordinary && self.chance(0.01) {
             // A passenger van used to earn a living: the car rule's exception applies.
-            a.car = Car {
-                owned: true,
-                price_fen: yuan(self.ri(40, 65) as f64 * 1000.0),
-                commercial: true,
-            };
+            a.car = Car { owned: true, price_fen: yuan(self.ri(40, 65) as f64 * 1000.0), commercial: true };
         }
         a
     }
@@ -2183,7 +2061,8 @@ impl<'a> Gen<'a> {
         }
         let cultivated = round1((size as f64 * self.rf(0.8, 2.5)).max(0.5));
         let (structure, area, build_year) = if relocated {
-            let structure = if self.chance(0.5) { HouseStructure::BrickConcrete } else { HouseStructure::ReinforcedConcrete };
+            let structure =
+                if self.chance(0.5) { HouseStructure::BrickConcrete } else { HouseStructure::ReinforcedConcrete };
             (structure, (25.0 * size as f64).max(50.0), self.ri(2018, 2019).min(year))
         } else {
             let structure = self.weighted(&[
@@ -2206,7 +2085,12 @@ impl<'a> Gen<'a> {
             electricity: true,
             road: Some(self.weighted(&[(RoadType::Cement, 70), (RoadType::Gravel, 20), (RoadType::Earth, 10)])),
             road_distance_km: round1(self.rf(0.0, 3.0)),
-            fuel: Some(self.weighted(&[(Fuel::Firewood, 40), (Fuel::Electricity, 35), (Fuel::Gas, 20), (Fuel::Biogas, 5)])),
+            fuel: Some(self.weighted(&[
+                (Fuel::Firewood, 40),
+                (Fuel::Electricity, 35),
+                (Fuel::Gas, 20),
+                (Fuel::Biogas, 5),
+            ])),
             sanitary_toilet: self.chance(0.8),
             cooperative: self.chance(0.45),
             ..LivingConditions::default()
@@ -2249,6 +2133,7 @@ impl<'a> Gen<'a> {
         land_transfer: bool,
         floor: Option<f64>,
         cap: Option<f64>,
+        crop: &str,
     ) -> Income {
         let line = self.line(year);
         let members: Vec<&Draft> = drafts.iter().filter(|d| d.registered()).collect();
@@ -2281,12 +2166,11 @@ impl<'a> Gen<'a> {
         if land_transfer {
             p.land_transfer_fen = yuan(self.rf(500.0, 3000.0));
         }
-        let wage_natural: Fen = members
-            .iter()
-            .map(|d| d.member.work.monthly_income_fen * Fen::from(d.member.work.months))
-            .sum::<Fen>();
+        let wage_natural: Fen =
+            members.iter().map(|d| d.member.work.monthly_income_fen * Fen::from(d.member.work.months)).sum::<Fen>();
         let wage_natural = yuan(wage_natural as f64 * wage_scale / 100.0);
-        let transfers = t.dibao_fen + t.tekun_fen + t.pension_fen + t.eco_compensation_fen + t.family_planning_fen + t.other_fen;
+        let transfers =
+            t.dibao_fen + t.tekun_fen + t.pension_fen + t.eco_compensation_fen + t.family_planning_fen + t.other_fen;
         let property = p.dividend_fen + p.land_transfer_fen + p.other_fen;
         let fixed = transfers + property;
         let min_business = 30_000 * size;
@@ -2340,7 +2224,6 @@ impl<'a> Gen<'a> {
                 income.property.land_transfer_fen -= cut;
             }
         }
-        let crop = self.pick(CROPS);
         let mut note = format!("种植{crop}等");
         if herd_value > 0 {
             note.push_str("，出售生猪等牲畜");
@@ -2408,13 +2291,18 @@ impl<'a> Gen<'a> {
             seen.push(format!("{what}1辆（约{}元）", appliances.car.price_fen / 100));
         }
         let rich = appliances.fridge && appliances.washing_machine;
-        let note = if seen.is_empty() { "家中无大件电器".to_string() } else { format!("家中有{}", seen.join("、")) };
+        let note = if seen.is_empty() {
+            "家中无大件电器".to_string()
+        } else {
+            format!("家中有{}", seen.join("、"))
+        };
         appliances.record = record(self, 0, if rich { Rating::Good } else { Rating::Fair }, note);
 
         // 揭锅看荤素.
         let meat = self.ri(2, 6) as u32;
         let grain = self.ri(10, 80) as f64 * 10.0;
-        let food_note = format!("锅里有米饭、青菜{}，存粮约{}公斤，有食用油", if meat >= 3 { "和腊肉" } else { "" }, grain);
+        let food_note =
+            format!("锅里有米饭、青菜{}，存粮约{}公斤，有食用油", if meat >= 3 { "和腊肉" } else { "" }, grain);
         let food = FoodCheck {
             record: record(self, 4, if meat >= 3 { Rating::Good } else { Rating::Fair }, food_note),
             staple_enough: Some(true),
@@ -2424,7 +2312,8 @@ impl<'a> Gen<'a> {
         };
 
         // 里外看房屋.
-        let safe_house = !(matches!(conditions.danger_grade, Some(DangerGrade::C | DangerGrade::D)) && conditions.renovated_year.is_none());
+        let safe_house = !(matches!(conditions.danger_grade, Some(DangerGrade::C | DangerGrade::D))
+            && conditions.renovated_year.is_none());
         let structure = conditions.structure.map_or("其他", HouseStructure::label);
         let housing_note = format!(
             "{}结构，{}平方米，{}年建{}",
@@ -2453,15 +2342,19 @@ impl<'a> Gen<'a> {
         };
 
         // 抬头看气色.
-        let ill: Vec<String> = registered
-            .iter()
-            .filter(|d| d.ill())
-            .map(|d| format!("{}患{}", d.member.name, d.member.disease))
-            .collect();
+        let ill: Vec<String> =
+            registered.iter().filter(|d| d.ill()).map(|d| format!("{}患{}", d.member.name, d.member.disease)).collect();
         let disabled: Vec<String> = registered
             .iter()
             .filter(|d| d.disabled())
-            .map(|d| format!("{}{}残疾{}级", d.member.name, d.member.disability_category, d.member.disability_grade.unwrap_or(4)))
+            .map(|d| {
+                format!(
+                    "{}{}残疾{}级",
+                    d.member.name,
+                    d.member.disability_category,
+                    d.member.disability_grade.unwrap_or(4)
+                )
+            })
             .collect();
         let able = registered.iter().filter(|d| d.can_work()).count() as u32;
         let mut health_note = ill.iter().chain(&disabled).cloned().collect::<Vec<_>>().join("；");
@@ -2500,15 +2393,22 @@ impl<'a> Gen<'a> {
         let horses = herd[3].clone();
         let poultry = vary(self, &herd[4]);
         let mut stock = Vec::new();
-        for (n, what) in [(pigs.stock, "猪"), (cattle.stock, "牛"), (sheep.stock, "羊"), (horses.stock, "马"), (poultry.stock, "鸡")] {
+        for (n, what) in
+            [(pigs.stock, "猪"), (cattle.stock, "牛"), (sheep.stock, "羊"), (horses.stock, "马"), (poultry.stock, "鸡")]
+        {
             if n > 0 {
                 stock.push(format!("{what}{n}{}", if what == "鸡" { "只" } else { "头" }));
             }
         }
-        let livestock_note = if stock.is_empty() { "无牲畜存栏".to_string() } else { format!("存栏{}", stock.join("、")) };
+        let livestock_note =
+            if stock.is_empty() { "无牲畜存栏".to_string() } else { format!("存栏{}", stock.join("、")) };
         let livestock = LivestockCheck {
             record: record(self, 20, if stock.is_empty() { Rating::Fair } else { Rating::Good }, livestock_note),
-            pens_note: if pigs.stock + cattle.stock > 0 { "圈舍干净，人畜分离".into() } else { "圈舍闲置".into() },
+            pens_note: if pigs.stock + cattle.stock > 0 {
+                "圈舍干净，人畜分离".into()
+            } else {
+                "圈舍闲置".into()
+            },
             pigs,
             cattle,
             sheep,
@@ -2537,14 +2437,7 @@ impl<'a> Gen<'a> {
                 .to_string()
             };
             let key = self.uuid();
-            statements.insert(
-                key,
-                NeighbourStatement {
-                    name,
-                    relation: relation.into(),
-                    note,
-                },
-            );
+            statements.insert(key, NeighbourStatement { name, relation: relation.into(), note });
         }
         let neighbours = NeighboursCheck {
             record: record(self, 30, Rating::Good, "走访邻居，反映情况与户内调查一致".into()),
@@ -2558,15 +2451,7 @@ impl<'a> Gen<'a> {
             visit_id: Some(visit_id),
             inspected_at: china_to_utc(start),
             inspected_by: recorder.to_string(),
-            items: InspectionItems {
-                appliances,
-                food,
-                housing,
-                health,
-                clothing,
-                livestock,
-                neighbours,
-            },
+            items: InspectionItems { appliances, food, housing, health, clothing, livestock, neighbours },
         }
     }
 
@@ -2582,7 +2467,8 @@ impl<'a> Gen<'a> {
         let school_age: Vec<&&Draft> = registered.iter().filter(|d| (6..=15).contains(&d.age)).collect();
         let out_of_school = school_age.iter().filter(|d| !d.in_school()).count();
         let insured = registered.iter().all(|d| d.member.insurance.basic_medical);
-        let safe_house = !(matches!(conditions.danger_grade, Some(DangerGrade::C | DangerGrade::D)) && conditions.renovated_year.is_none())
+        let safe_house = !(matches!(conditions.danger_grade, Some(DangerGrade::C | DangerGrade::D))
+            && conditions.renovated_year.is_none())
             && conditions.house_area_m2 > 0.0;
         let verdict = |met: bool, note: String| Verdict { met: Some(met), note };
         Assessment {
@@ -2605,11 +2491,19 @@ impl<'a> Gen<'a> {
             },
             housing: verdict(
                 safe_house,
-                format!("里外看房屋：{}结构{}", conditions.structure.map_or("其他", HouseStructure::label), if safe_house { "，住房安全" } else { "，属危房" }),
+                format!(
+                    "里外看房屋：{}结构{}",
+                    conditions.structure.map_or("其他", HouseStructure::label),
+                    if safe_house { "，住房安全" } else { "，属危房" }
+                ),
             ),
             water: verdict(
                 conditions.water_safe != Some(false),
-                if conditions.water_safe != Some(false) { "自来水入户，水质水量达标".into() } else { "季节性缺水，需到水井挑水".into() },
+                if conditions.water_safe != Some(false) {
+                    "自来水入户，水质水量达标".into()
+                } else {
+                    "季节性缺水，需到水井挑水".into()
+                },
             ),
         }
     }
@@ -2626,11 +2520,19 @@ impl<'a> Gen<'a> {
         } else if !registered.iter().any(|d| d.can_work()) {
             MonitoringRisk::LackOfLabour
         } else {
-            self.weighted(&[(MonitoringRisk::UnstableWork, 50), (MonitoringRisk::IndustryFailure, 35), (MonitoringRisk::Disaster, 15)])
+            self.weighted(&[
+                (MonitoringRisk::UnstableWork, 50),
+                (MonitoringRisk::IndustryFailure, 35),
+                (MonitoringRisk::Disaster, 15),
+            ])
         };
         let category = match kind {
             Kind::Ordinary => {
-                if self.chance(0.8) { MonitoringCategory::Marginal } else { MonitoringCategory::SuddenHardship }
+                if self.chance(0.8) {
+                    MonitoringCategory::Marginal
+                } else {
+                    MonitoringCategory::SuddenHardship
+                }
             }
             _ => MonitoringCategory::UnstableExited,
         };
@@ -2645,7 +2547,9 @@ impl<'a> Gen<'a> {
             states.push((MonitoringState::Supporting, 30, "制定帮扶措施"));
         }
         match plan {
-            MonPlan::ClosedBySupport => states.push((MonitoringState::RemovedBySupport, 240, "帮扶措施落实，收入稳定高于监测标准，风险消除")),
+            MonPlan::ClosedBySupport => {
+                states.push((MonitoringState::RemovedBySupport, 240, "帮扶措施落实，收入稳定高于监测标准，风险消除"))
+            }
             MonPlan::ClosedNaturally => states.push((MonitoringState::RemovedNaturally, 240, "风险自然消除")),
             _ => {}
         }
@@ -2673,7 +2577,9 @@ impl<'a> Gen<'a> {
         };
         let mut measures = BTreeMap::new();
         let carried = match plan {
-            MonPlan::ClosedBySupport | MonPlan::Supporting => Some((start + Duration::days(35)).min(self.today - Duration::days(1))),
+            MonPlan::ClosedBySupport | MonPlan::Supporting => {
+                Some((start + Duration::days(35)).min(self.today - Duration::days(1)))
+            }
             _ => None,
         };
         let key = self.uuid();
@@ -2720,11 +2626,7 @@ impl<'a> Gen<'a> {
             }
             for plan in &meta.photos {
                 let local = meta.local + Duration::minutes(plan.minutes_after);
-                let gps = (!meta.no_gps).then(|| Gps {
-                    lat: meta.gps.lat,
-                    lon: meta.gps.lon,
-                    accuracy_m: None,
-                });
+                let gps = (!meta.no_gps).then_some(Gps { lat: meta.gps.lat, lon: meta.gps.lon, accuracy_m: None });
                 if self.opts.photos {
                     let exif = CameraExif {
                         orientation: plan.orientation,
@@ -2766,21 +2668,20 @@ impl<'a> Gen<'a> {
     // ----- planting -----
 
     fn pick_member(&mut self, drafts: &[Draft], pred: impl Fn(&Draft) -> bool) -> Option<usize> {
-        let candidates: Vec<usize> = (0..drafts.len()).filter(|&i| drafts[i].registered() && pred(&drafts[i])).collect();
-        if candidates.is_empty() {
-            None
-        } else {
-            Some(candidates[self.rng.random_range(0..candidates.len())])
-        }
+        let candidates: Vec<usize> =
+            (0..drafts.len()).filter(|&i| drafts[i].registered() && pred(&drafts[i])).collect();
+        if candidates.is_empty() { None } else { Some(candidates[self.rng.random_range(0..candidates.len())]) }
     }
 
     fn plant_pre(&mut self, slot: &Slot, drafts: &mut Vec<Draft>) -> Option<String> {
         let who = |d: &Draft| format!("{}“{}”", relation_word(d.relation()), d.member.name);
         let resident = |d: &Draft| d.member.id_type == Some(IdType::ResidentId);
+        let kind = |d: &Draft| if resident(d) { "身份证号码" } else { "残疾人证号码" };
         if let Some(condition) = &slot.condition {
             return match condition {
                 ExclusionCondition::StatePayroll => {
-                    let i = self.pick_member(drafts, |d| (22..=60).contains(&d.age) && d.relation() != Relation::Head)
+                    let i = self
+                        .pick_member(drafts, |d| (22..=60).contains(&d.age) && d.relation() != Relation::Head)
                         .or_else(|| self.pick_member(drafts, |d| (22..=60).contains(&d.age)))?;
                     drafts[i].member.state_payroll = true;
                     drafts[i].member.note = "在芷村镇中心学校任在编教师".into();
@@ -2797,46 +2698,60 @@ impl<'a> Gen<'a> {
         }
         match slot.check_id.as_str() {
             "id.missing" => {
-                let i = self.pick_member(drafts, |d| d.relation() != Relation::Head && resident(d))?;
+                let i = self.pick_member(drafts, |d| d.relation() != Relation::Head)?;
                 drafts[i].member.id_number.clear();
                 Some(format!("{}的证件号码未填写", who(&drafts[i])))
             }
             "id.format" => {
-                let i = self.pick_member(drafts, |d| d.relation() != Relation::Head && resident(d))?;
-                drafts[i].member.id_number.truncate(17);
-                Some(format!("{}的身份证号码少录一位（只有17位）", who(&drafts[i])))
+                let i = self.pick_member(drafts, |d| d.relation() != Relation::Head)?;
+                let d = &mut drafts[i];
+                if resident(d) {
+                    d.member.id_number.truncate(17);
+                    Some(format!("{}的身份证号码少录一位（只有17位）", who(d)))
+                } else {
+                    d.member.id_number.truncate(19);
+                    Some(format!("{}的残疾人证号码少录一位（只有19位）", who(d)))
+                }
             }
             "id.birth_date" => {
-                let i = self.pick_member(drafts, resident)?;
-                let number = &drafts[i].member.id_number;
+                let i = self.pick_member(drafts, |_| true)?;
+                let number = drafts[i].member.id_number.clone();
                 let first17 = format!("{}13{}", &number[..10], &number[12..17]);
                 let check = check_char(&first17)?;
-                drafts[i].member.id_number = format!("{first17}{check}");
-                Some(format!("{}的身份证号码中出生月份录成了13月", who(&drafts[i])))
+                drafts[i].member.id_number = format!("{first17}{check}{}", &number[18..]);
+                Some(format!("{}的{}中出生月份录成了13月", who(&drafts[i]), kind(&drafts[i])))
             }
             "id.check_digit" => {
-                let i = self.pick_member(drafts, resident)?;
+                let i = self.pick_member(drafts, |_| true)?;
                 let number = drafts[i].member.id_number.clone();
-                let last = number.chars().last()?;
-                let wrong = if last == '9' { '7' } else if last == 'X' { '0' } else { '9' };
-                drafts[i].member.id_number = format!("{}{wrong}", &number[..17]);
-                Some(format!("{}的身份证号码最后一位（校验位）录错", who(&drafts[i])))
+                let last = number[17..18].chars().next()?;
+                let wrong = if last == '9' {
+                    '7'
+                } else if last == 'X' {
+                    '0'
+                } else {
+                    '9'
+                };
+                drafts[i].member.id_number = format!("{}{wrong}{}", &number[..17], &number[18..]);
+                Some(format!("{}的{}第18位（校验位）录错", who(&drafts[i]), kind(&drafts[i])))
             }
             "id.sex_parity" => {
-                let i = self.pick_member(drafts, resident)?;
+                let i = self.pick_member(drafts, |_| true)?;
                 let sex = drafts[i].member.sex?;
                 let other = if sex == Sex::Male { Sex::Female } else { Sex::Male };
                 let mut d = drafts[i].clone();
                 self.renumber(&mut d, other);
                 drafts[i] = d;
-                Some(format!("{}登记为{}，身份证号码第17位却表示{}", who(&drafts[i]), sex, other))
+                Some(format!("{}登记为{}，{}第17位却表示{}", who(&drafts[i]), sex, kind(&drafts[i]), other))
             }
             "id.duplicate" => {
                 if slot.role != Role::DupCopy {
                     return None;
                 }
                 let (source_household, source_head, source) = self.dup_source.clone()?;
-                let husband = drafts.iter().find(|d| d.registered() && d.relation() == Relation::Son && (22..=40).contains(&d.age))?;
+                let husband = drafts
+                    .iter()
+                    .find(|d| d.registered() && d.relation() == Relation::Son && (22..=40).contains(&d.age))?;
                 let husband_name = husband.member.name.clone();
                 let mut wife = source.clone();
                 wife.id = self.uuid();
@@ -2848,7 +2763,10 @@ impl<'a> Gen<'a> {
                 self.planted.push(PlantedDefect {
                     household: source_household,
                     check_id: "id.duplicate".into(),
-                    description: format!("之女“{name}”已出嫁，但未在本户注销，与另一户（户主{}）重复登记", drafts[0].member.name),
+                    description: format!(
+                        "之女“{name}”已出嫁，但未在本户注销，与另一户（户主{}）重复登记",
+                        drafts[0].member.name
+                    ),
                 });
                 Some(format!("之儿媳“{name}”嫁入本户，但娘家（户主{source_head}）未注销，同一身份证号码登记在两户"))
             }
@@ -2868,7 +2786,10 @@ impl<'a> Gen<'a> {
             }
             "structure.relation_sex" => {
                 let i = self.pick_member(drafts, |d| {
-                    matches!(d.relation(), Relation::Son | Relation::Daughter | Relation::Grandson | Relation::Granddaughter)
+                    matches!(
+                        d.relation(),
+                        Relation::Son | Relation::Daughter | Relation::Grandson | Relation::Granddaughter
+                    )
                 })?;
                 let old = drafts[i].relation();
                 let new = match old {
@@ -2892,7 +2813,13 @@ impl<'a> Gen<'a> {
                 Some(format!("{}{}岁、身体健康，劳动技能却登记为丧失劳动力", who(&drafts[i]), drafts[i].age))
             }
             "age.compulsory_school" | "exit.child_out_of_school" => {
-                let i = self.pick_member(drafts, |d| (6..=15).contains(&d.age) && matches!(d.relation(), Relation::Son | Relation::Daughter | Relation::Grandson | Relation::Granddaughter))?;
+                let i = self.pick_member(drafts, |d| {
+                    (6..=15).contains(&d.age)
+                        && matches!(
+                            d.relation(),
+                            Relation::Son | Relation::Daughter | Relation::Grandson | Relation::Granddaughter
+                        )
+                })?;
                 drafts[i].member.school = Some(SchoolStatus::NotInSchool);
                 drafts[i].member.note = "辍学在家".into();
                 Some(format!("{}{}岁，处于义务教育阶段却辍学在家", who(&drafts[i]), drafts[i].age))
@@ -2908,7 +2835,7 @@ impl<'a> Gen<'a> {
                 Some(format!("{}{}岁，在校生状况却登记为高中一年级", who(&drafts[i]), drafts[i].age))
             }
             "age.work_under_16" => {
-                let i = self.pick_member(drafts, |d| (12..=15).contains(&d.age))?;
+                let i = self.pick_member(drafts, |d| (14..=15).contains(&d.age))?;
                 drafts[i].member.work = Work {
                     place: Some(WorkPlace::Province),
                     months: 2,
@@ -2938,7 +2865,11 @@ impl<'a> Gen<'a> {
             "welfare.tekun_labour" => {
                 let i = self.pick_member(drafts, |d| (16..=60).contains(&d.age))?;
                 drafts[i].member.labour = Some(LabourSkill::Weak);
-                Some(format!("特困供养户的{}{}岁，劳动技能登记为弱劳动力（有劳动能力）", who(&drafts[i]), drafts[i].age))
+                Some(format!(
+                    "特困供养户的{}{}岁，劳动技能登记为弱劳动力（有劳动能力）",
+                    who(&drafts[i]),
+                    drafts[i].age
+                ))
             }
             "exit.no_medical_insurance" => {
                 let i = self.pick_member(drafts, |_| true)?;
@@ -2969,11 +2900,7 @@ impl<'a> Gen<'a> {
                 ExclusionCondition::CarOver { price_fen } => {
                     let i = inspection?;
                     let price = price_fen + yuan(self.rng.random_range(20..60) as f64 * 1000.0);
-                    i.items.appliances.car = Car {
-                        owned: true,
-                        price_fen: price,
-                        commercial: false,
-                    };
+                    i.items.appliances.car = Car { owned: true, price_fen: price, commercial: false };
                     i.items.appliances.record.note.push_str(&format!("；院内停有小轿车一辆，约{}元", price / 100));
                     Some(format!("六看一问发现该户有价值约{}元的自用小轿车", price / 100))
                 }
@@ -3017,7 +2944,11 @@ impl<'a> Gen<'a> {
         match slot.check_id.as_str() {
             "structure.head_reference" => {
                 let head = h.head_member_id?;
-                let other = h.members.iter().find(|(id, m)| **id != head && m.is_registered()).map(|(id, m)| (*id, m.name.clone()))?;
+                let other = h
+                    .members
+                    .iter()
+                    .find(|(id, m)| **id != head && m.is_registered())
+                    .map(|(id, m)| (*id, m.name.clone()))?;
                 h.head_member_id = Some(other.0);
                 Some(format!("户主字段指向了“{}”，而不是与户主关系为户主的成员", other.1))
             }
@@ -3121,7 +3052,11 @@ impl<'a> Gen<'a> {
                 let c = h.conditions.get_mut(&latest_conditions?)?;
                 c.cultivated_mu = f64::from(self.ri(56, 90));
                 c.irrigated_mu = round1(c.cultivated_mu * 0.3);
-                Some(format!("{year}年耕地面积录为{}亩（疑为把分录成了亩），人均超过50亩", c.cultivated_mu))
+                Some(format!(
+                    "{year}年耕地面积录为{}亩（疑为{}亩漏了小数点），人均超过50亩",
+                    c.cultivated_mu,
+                    c.cultivated_mu / 10.0
+                ))
             }
             "land.per_household" => {
                 let size = h.members.values().filter(|m| m.is_registered()).count() as i32;
@@ -3286,11 +3221,7 @@ mod tests {
     fn findings(village: &DemoVillage, today: NaiveDate) -> Set<(Uuid, String)> {
         let policy = Policy::builtin();
         let holders = id_holders(&village.households);
-        let ctx = CheckContext {
-            today,
-            policy: &policy,
-            id_holders: &holders,
-        };
+        let ctx = CheckContext { today, policy: &policy, id_holders: &holders };
         let mut out = Set::new();
         for h in &village.households {
             for f in check_household(h, &ctx) {
@@ -3316,11 +3247,7 @@ mod tests {
     fn explain(village: &DemoVillage, today: NaiveDate) -> String {
         let policy = Policy::builtin();
         let holders = id_holders(&village.households);
-        let ctx = CheckContext {
-            today,
-            policy: &policy,
-            id_holders: &holders,
-        };
+        let ctx = CheckContext { today, policy: &policy, id_holders: &holders };
         let planted = planted(village);
         let mut out = String::new();
         for h in &village.households {
@@ -3361,11 +3288,7 @@ mod tests {
     #[test]
     fn checks_find_exactly_the_planted_defects() {
         for seed in [2017, 1, 99] {
-            let opts = DemoOptions {
-                photos: false,
-                seed,
-                ..DemoOptions::default()
-            };
+            let opts = DemoOptions { photos: false, seed, ..DemoOptions::default() };
             let village = generate(&opts);
             assert_eq!(village.households.len(), 120);
             let report = explain(&village, opts.today);
@@ -3385,10 +3308,7 @@ mod tests {
     fn larger_villages_stay_clean_outside_the_planted_households() {
         for (seed, n, today) in [(5, 700, (2025, 6, 30)), (6, 300, (2024, 1, 1)), (8, 300, (2022, 2, 28))] {
             let today = NaiveDate::from_ymd_opt(today.0, today.1, today.2).unwrap();
-            let opts = DemoOptions {
-                today,
-                ..options(seed, n, false)
-            };
+            let opts = DemoOptions { today, ..options(seed, n, false) };
             let village = generate(&opts);
             let report = explain(&village, today);
             assert!(report.is_empty(), "seed {seed}:\n{report}");
@@ -3421,7 +3341,7 @@ mod tests {
             assert!(!h.visits.is_empty() && h.visits.len() <= 3);
             assert_eq!(h.inspections.len(), h.visits.len());
             assert_eq!(h.assessments.len(), h.visits.len());
-            assert_eq!(h.incomes.len() + h.conditions.len() >= 4, true);
+            assert!(h.incomes.len() >= 2 && h.conditions.len() >= 2);
             statuses.insert(format!("{:?}/{:?}", h.status, h.household_type));
             for visit in h.visits.values() {
                 if let Some(gps) = visit.gps {
@@ -3496,14 +3416,10 @@ mod tests {
                 width: meta.width,
                 height: meta.height,
                 taken_at: meta.taken_at,
-                gps: meta.gps.map(|g| Gps {
-                    lat: g.lat,
-                    lon: g.lon,
-                    accuracy_m: None,
-                }),
+                gps: meta.gps.map(|g| Gps { lat: g.lat, lon: g.lon, accuracy_m: None }),
                 caption: photo.caption.clone(),
             };
-            assert_eq!(reference.taken_at.map(|t| china_to_utc(t)), Some(photo.taken_at));
+            assert_eq!(reference.taken_at.map(china_to_utc), Some(photo.taken_at));
             let h = &mut village.households[by_id[&photo.household]];
             match photo.target {
                 DemoPhotoTarget::Visit(v) => {
@@ -3524,10 +3440,7 @@ mod tests {
         for seed in 0..400u64 {
             let (y, m, d) = days[seed as usize % days.len()];
             let today = NaiveDate::from_ymd_opt(y, m, d).unwrap();
-            let opts = DemoOptions {
-                today,
-                ..options(seed, 61 + (seed as usize * 7) % 200, false)
-            };
+            let opts = DemoOptions { today, ..options(seed, 61 + (seed as usize * 7) % 200, false) };
             let village = generate(&opts);
             let report = explain(&village, today);
             assert!(report.is_empty(), "seed {seed} today {today}:\n{report}");
@@ -3545,22 +3458,21 @@ mod tests {
         let elapsed = start.elapsed();
         let members: usize = village.households.iter().map(|h| h.members.len()).sum();
         let json = serde_json::to_string(&village.households).unwrap();
-        eprintln!(
-            "generate 10,000 households ({members} members, {} MB JSON): {:?}",
-            json.len() / 1_000_000,
-            elapsed
-        );
+        eprintln!("generate 10,000 households ({members} members, {} MB JSON): {:?}", json.len() / 1_000_000, elapsed);
         let start = std::time::Instant::now();
         let report = explain(&village, opts.today);
         eprintln!("check 10,000 households: {:?}", start.elapsed());
         assert!(report.is_empty(), "{report}");
         assert!(elapsed.as_secs_f64() < 3.0);
         let start = std::time::Instant::now();
-        let village = generate(&DemoOptions {
-            photos: true,
-            photo_size: (480, 360),
-            ..options(2025, 120, true)
-        });
-        eprintln!("generate 120 households with {} photos 480x360: {:?}", village.photos.len(), start.elapsed());
+        let village = generate(&DemoOptions { seed: 2025, ..DemoOptions::default() });
+        let bytes: usize = village.photos.iter().map(|p| p.jpeg.len()).sum();
+        eprintln!(
+            "generate the default village (120 households, {} photos {:?}, {} KB): {:?}",
+            village.photos.len(),
+            DemoOptions::default().photo_size,
+            bytes / 1000,
+            start.elapsed()
+        );
     }
 }
