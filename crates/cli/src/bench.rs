@@ -11,6 +11,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
+/// Makes a search query from a household.
+type QueryOf = Box<dyn Fn(&Household) -> String>;
+
+fn head_of(household: &Household) -> hudang_domain::Member {
+    household.head().cloned().unwrap_or_default()
+}
+
 /// Options of `hudang bench`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchOptions {
@@ -53,6 +60,11 @@ pub struct BenchReport {
     pub document_bytes_per_household: f64,
     /// The database file (plus WAL) per household, including projections.
     pub database_bytes_per_household: f64,
+    /// Document bytes of the same households' core file only (members, conditions, income; no visits,
+    /// inspections, assessments, workflow or monitoring), saved fresh.
+    pub core_document_bytes_per_household: f64,
+    /// The demo households as JSON, bytes per household (what the documents encode).
+    pub json_bytes_per_household: f64,
 }
 
 impl BenchReport {
@@ -69,7 +81,10 @@ impl BenchReport {
             ));
         }
         lines.push(format!("document bytes per household: {:.0}", self.document_bytes_per_household));
-        lines.push(format!("database bytes per household (with projections): {:.0}", self.database_bytes_per_household));
+        lines
+            .push(format!("database bytes per household (with projections): {:.0}", self.database_bytes_per_household));
+        lines.push(format!("core-file document bytes per household: {:.0}", self.core_document_bytes_per_household));
+        lines.push(format!("household JSON bytes per household: {:.0}", self.json_bytes_per_household));
         lines.join("\n")
     }
 }
@@ -143,30 +158,21 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
     timings.push(timing("list one village (first 500 rows)", lists));
     let mut groups = Vec::new();
     for _ in 0..n.min(50) {
-        let filter = ListFilter { village: Some(village_name.clone()), group: Some(group_name.clone()), limit: 500, ..Default::default() };
+        let filter = ListFilter {
+            village: Some(village_name.clone()),
+            group: Some(group_name.clone()),
+            limit: 500,
+            ..Default::default()
+        };
         let (d, rows) = time(|| store.list(&filter));
         rows?;
         groups.push(d);
     }
     timings.push(timing("list one group (first 500 rows)", groups));
 
-    let head_of = |h: &Household| h.head().cloned().unwrap_or_default();
-    let searches: [(&str, Box<dyn Fn(&Household) -> String>); 3] = [
+    let searches: [(&str, QueryOf); 3] = [
         ("search 汉字 name", Box::new(|h| head_of(h).name)),
-        (
-            "search pinyin initials",
-            Box::new(|h| {
-                let name = head_of(h).name;
-                hudang_store::search_text(&Household {
-                    members: [(Uuid::nil(), hudang_domain::Member { name, ..Default::default() })].into(),
-                    ..Default::default()
-                })
-                .split('|')
-                .nth(1)
-                .unwrap_or_default()
-                .to_string()
-            }),
-        ),
+        ("search pinyin initials", Box::new(|h| hudang_store::pinyin_initials(&head_of(h).name))),
         ("search ID number", Box::new(|h| head_of(h).id_number)),
     ];
     for (name, query_of) in &searches {
@@ -205,7 +211,8 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
     timings.push(timing("durable field edit (fsync'd)", edits));
 
     let mut photos = Vec::new();
-    let target_household = households.iter().find(|h| !h.inspections.is_empty()).expect("demo households have inspections");
+    let target_household =
+        households.iter().find(|h| !h.inspections.is_empty()).expect("demo households have inspections");
     let inspection = *target_household.inspections.keys().next().unwrap();
     for i in 0..5u64 {
         let jpeg = camera_jpeg(4000, 3000, 100 + i, &CameraExif { orientation: 6, ..Default::default() });
@@ -234,7 +241,36 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
     drop(store);
     let file_bytes = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(db_path.with_extension("sqlite3-wal")).map(|m| m.len()).unwrap_or(0);
+    let sample: Vec<&Household> = households.iter().take(1000).collect();
+    let json_bytes: usize = sample.iter().map(|h| serde_json::to_vec(h).map(|v| v.len()).unwrap_or(0)).sum();
+    let mut core_bytes = 0usize;
+    for h in &sample {
+        let core = Household {
+            visits: Default::default(),
+            contacts: Default::default(),
+            inspections: Default::default(),
+            assessments: Default::default(),
+            workflow: Default::default(),
+            monitoring: Default::default(),
+            signatures: Default::default(),
+            ..(*h).clone()
+        };
+        let actor = hudang_record::actor_for_device(identity.device_id);
+        let mut doc = hudang_record::HouseholdDoc::create(
+            &core,
+            actor,
+            &hudang_record::Provenance {
+                user: identity.user.clone(),
+                device: identity.device_id,
+                at,
+                action: "bench".into(),
+            },
+        )?;
+        core_bytes += doc.save().len();
+    }
     Ok(BenchReport {
+        core_document_bytes_per_household: core_bytes as f64 / sample.len().max(1) as f64,
+        json_bytes_per_household: json_bytes as f64 / sample.len().max(1) as f64,
         households: households.len(),
         build_s: build.as_secs_f64(),
         timings,

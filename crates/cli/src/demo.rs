@@ -142,24 +142,7 @@ pub fn generate(options: &DemoOptions) -> DemoVillage {
 /// number, trimmed and upper-cased, a 残疾人证 number cut to its 18-character ID number. Pass it as
 /// [`CheckContext::id_holders`] to check the village without a store.
 pub fn id_holders(households: &[Household]) -> HashMap<String, Vec<Uuid>> {
-    let mut holders: HashMap<String, Vec<Uuid>> = HashMap::new();
-    for household in households {
-        for member in household.members.values() {
-            let number = member.id_number.trim().to_ascii_uppercase();
-            if number.is_empty() {
-                continue;
-            }
-            let number = if number.len() > 18 && number.is_ascii() { number[..18].to_string() } else { number };
-            let list = holders.entry(number).or_default();
-            if !list.contains(&household.id) {
-                list.push(household.id);
-            }
-        }
-    }
-    for list in holders.values_mut() {
-        list.sort();
-    }
-    holders
+    hudang_domain::checks::id_holders(households)
 }
 
 /// Check ids (built-in checks and `exclusion.<rule id>` of the built-in policy) that [`generate`] cannot plant.

@@ -478,7 +478,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let provenance = store.provenance(now(), "photo.add");
             let reference = store.add_photo(household, target, new_id(), &bytes, &caption, &provenance)?;
             out.print(&serde_json::to_value(&reference)?, || {
-                format!("已保存照片 {}（{}×{}，{} 字节）", reference.sha256, reference.width, reference.height, reference.bytes)
+                format!(
+                    "已保存照片 {}（{}×{}，{} 字节）",
+                    reference.sha256, reference.width, reference.height, reference.bytes
+                )
             });
         }
         Command::Check { household, fail_on_error } => {
@@ -507,8 +510,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 })
                 .collect();
             out.print(&json!({ "findings": rows, "errors": errors, "warnings": findings.len() - errors }), || {
-                let mut text: Vec<String> =
-                    findings.iter().map(|(id, f)| format!("{id}  [{}] {}  {}", f.severity, f.check_id, f.message)).collect();
+                let mut text: Vec<String> = findings
+                    .iter()
+                    .map(|(id, f)| format!("{id}  [{}] {}  {}", f.severity, f.check_id, f.message))
+                    .collect();
                 text.push(format!("共 {} 个错误，{} 个警告", errors, findings.len() - errors));
                 text.join("\n")
             });
@@ -599,7 +604,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = open_store(&dir)?;
             store.merge_document_bytes(household, &bytes, now())?;
             let conflicts = store.conflicts(Some(household))?.len();
-            out.print(&json!({ "merged": household, "conflicts": conflicts }), || format!("已合并，{conflicts} 处冲突"));
+            out.print(&json!({ "merged": household, "conflicts": conflicts }), || {
+                format!("已合并，{conflicts} 处冲突")
+            });
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -641,7 +648,9 @@ fn household_command(dir: &std::path::Path, out: &Output, cmd: HouseholdCommand)
                 let path = path.trim().to_string();
                 // Text fields take what was typed as text (a phone number is not a number); others parse as JSON.
                 let value = match store.field_value(id, &path)? {
-                    Some(Json::String(_)) if serde_json::from_str::<String>(text).is_err() => Json::String(text.to_string()),
+                    Some(Json::String(_)) if serde_json::from_str::<String>(text).is_err() => {
+                        Json::String(text.to_string())
+                    }
                     _ => parse_value(text),
                 };
                 fields.push((path, value));
@@ -727,7 +736,8 @@ fn household_command(dir: &std::path::Path, out: &Output, cmd: HouseholdCommand)
         }
         HouseholdCommand::Import { file } => {
             let mut store = open_store(dir)?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("无法读取 {}（须为 UTF-8 文本）", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取 {}（须为 UTF-8 文本）", file.display()))?;
             let provenance = store.provenance(now(), "import");
             let id = store.import_household(&text, &provenance)?;
             out.print(&json!({ "id": id }), || format!("已导入：{id}"));

@@ -25,7 +25,8 @@ fn ok_json(dir: &Path, args: &[&str]) -> Json {
     all.extend_from_slice(args);
     let out = hudang(dir, &all);
     assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Runs a command that must fail, and returns (error code, Chinese message on stderr).
@@ -43,7 +44,23 @@ fn id_number(year: i32, seq: u16) -> String {
 }
 
 fn add_household(dir: &Path, name: &str, id: &str) -> String {
-    let out = ok_json(dir, &["household", "add", "--head-name", name, "--id-number", id, "--village", "芷村", "--group", "一组", "--phone", "13800000001"]);
+    let out = ok_json(
+        dir,
+        &[
+            "household",
+            "add",
+            "--head-name",
+            name,
+            "--id-number",
+            id,
+            "--village",
+            "芷村",
+            "--group",
+            "一组",
+            "--phone",
+            "13800000001",
+        ],
+    );
     out["id"].as_str().unwrap().to_string()
 }
 
@@ -52,7 +69,10 @@ fn a_worker_registers_edits_finds_and_exports_a_household() {
     let dir = tempfile::tempdir().unwrap();
     ok_json(dir.path(), &["init", "--user", "王五"]);
     let id = add_household(dir.path(), "张三", &id_number(1970, 11));
-    let member = ok_json(dir.path(), &["member", "add", &id, "--name", "李梅", "--id-number", &id_number(1972, 12), "--relation", "配偶"]);
+    let member = ok_json(
+        dir.path(),
+        &["member", "add", &id, "--name", "李梅", "--id-number", &id_number(1972, 12), "--relation", "配偶"],
+    );
     assert!(member["member_id"].is_string());
 
     let found = ok_json(dir.path(), &["household", "search", "zs"]);
@@ -83,7 +103,8 @@ fn a_worker_registers_edits_finds_and_exports_a_household() {
     assert_eq!(ok_json(other.path(), &["household", "show", &id]), shown);
 
     let checks = ok_json(dir.path(), &["check", &id]);
-    let ids: Vec<&str> = checks["findings"].as_array().unwrap().iter().map(|f| f["check_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        checks["findings"].as_array().unwrap().iter().map(|f| f["check_id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"structure.helper"), "no helper yet: {ids:?}");
 }
 
@@ -97,7 +118,10 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
 
     let mut wrong = id_number(1970, 11);
     wrong.replace_range(17..18, if wrong.ends_with('1') { "2" } else { "1" });
-    let (code, message) = fails(dir.path(), &["household", "add", "--head-name", "张三", "--id-number", &wrong, "--village", "芷村", "--group", "一组"]);
+    let (code, message) = fails(
+        dir.path(),
+        &["household", "add", "--head-name", "张三", "--id-number", &wrong, "--village", "芷村", "--group", "一组"],
+    );
     assert_eq!(code, "store.invalid_input");
     assert!(message.contains("校验位错误"), "{message}");
     assert_eq!(ok_json(dir.path(), &["household", "list"]).as_array().unwrap().len(), 0);
@@ -116,7 +140,8 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let (code, _) = fails(dir.path(), &["household", "edit", &id, "--set", "main_cause=因为穷"]);
     assert_eq!(code, "record.unsupported");
 
-    let visit = ok_json(dir.path(), &["visit", "add", &id, "--interviewee", "张三", "--lat", "23.37", "--lon", "103.38"]);
+    let visit =
+        ok_json(dir.path(), &["visit", "add", &id, "--interviewee", "张三", "--lat", "23.37", "--lon", "103.38"]);
     let visit = visit["visit_id"].as_str().unwrap();
     let text = dir.path().join("not-a-photo.jpg");
     std::fs::write(&text, "这不是照片").unwrap();
@@ -181,7 +206,8 @@ fn two_devices_disagree_and_one_resolves_the_conflict() {
     let listed = ok_json(a.path(), &["conflicts", "list"]);
     let conflict = &listed["conflicts"][0];
     assert_eq!(conflict["path"], "phone");
-    let users: Vec<&str> = conflict["candidates"].as_array().unwrap().iter().map(|c| c["provenance"]["user"].as_str().unwrap()).collect();
+    let users: Vec<&str> =
+        conflict["candidates"].as_array().unwrap().iter().map(|c| c["provenance"]["user"].as_str().unwrap()).collect();
     assert_eq!(users.len(), 2);
     assert!(users.contains(&"甲") && users.contains(&"乙"));
     let text = String::from_utf8_lossy(&hudang(a.path(), &["conflicts", "list"]).stdout).to_string();
@@ -222,7 +248,9 @@ fn demo_then_check_finds_every_planted_defect_and_nothing_else() {
         .collect();
     found.sort();
     found.dedup();
-    assert_eq!(found, planted);
+    let unexpected: Vec<_> = found.iter().filter(|f| !planted.contains(f)).collect();
+    let missed: Vec<_> = planted.iter().filter(|p| !found.contains(p)).collect();
+    assert!(unexpected.is_empty() && missed.is_empty(), "unexpected findings {unexpected:?}, missed {missed:?}");
 
     // Projections agree with a fresh check, and survive a rebuild.
     let listed = ok_json(dir.path(), &["household", "list", "--limit", "1000"]);

@@ -243,3 +243,24 @@ impl<'p> Findings<'p> {
         self.rows.into_iter().map(|(_, finding)| finding).collect()
     }
 }
+
+/// Every ID number held by a registered member of the given households, with the households holding it: what
+/// [`CheckContext::id_holders`] expects. Members who left (died, married out) do not count, so a daughter who
+/// married out and is registered in her husband's household is not a duplicate.
+pub fn id_holders<'a>(households: impl IntoIterator<Item = &'a Household>) -> HashMap<String, Vec<Uuid>> {
+    let mut holders: HashMap<String, Vec<Uuid>> = HashMap::new();
+    for household in households {
+        for (_, member) in household.registered_members() {
+            if let Some(key) = crate::idcard::index_key(&member.id_number) {
+                let list = holders.entry(key).or_default();
+                if !list.contains(&household.id) {
+                    list.push(household.id);
+                }
+            }
+        }
+    }
+    for list in holders.values_mut() {
+        list.sort();
+    }
+    holders
+}

@@ -73,6 +73,16 @@ pub fn parse_disability_card(raw: &str) -> Result<IdNumber, IdNumberError> {
     parse_id_number(&trimmed[..18])
 }
 
+/// The key an ID number is indexed by for the duplicate check: trimmed, upper-case X, and for a disability card
+/// (the ID number plus category and grade digits) its first 18 characters. None for an empty number.
+pub fn index_key(raw: &str) -> Option<String> {
+    let number = raw.trim().to_ascii_uppercase();
+    if number.is_empty() {
+        return None;
+    }
+    Some(if number.len() > 18 && number.is_ascii() { number[..18].to_string() } else { number })
+}
+
 /// Completed years of age on a day.
 pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     use chrono::Datelike;

@@ -278,8 +278,21 @@ impl HouseholdDoc {
 
     /// Every field that holds more than one distinct value.
     pub fn conflicts(&mut self) -> Result<Vec<FieldConflict>, RecordError> {
+        Ok(self.read_with_conflicts_lenient()?.1)
+    }
+
+    /// The household and its conflicts from one walk of the document (what projections need after every save).
+    pub fn read_with_conflicts(&mut self) -> Result<(Household, Vec<FieldConflict>), RecordError> {
+        let (household, conflicts) = self.read_with_conflicts_lenient()?;
+        let household = household.map_err(|e| RecordError::NotAHousehold(e.to_string()))?;
+        Ok((household, conflicts))
+    }
+
+    fn read_with_conflicts_lenient(
+        &mut self,
+    ) -> Result<(Result<Household, serde_json::Error>, Vec<FieldConflict>), RecordError> {
         let hydrated = self.doc.hydrate(ROOT, None)?;
-        let household: Option<Household> = serde_json::from_value(tree::json_of(&hydrated)).ok();
+        let household: Result<Household, _> = serde_json::from_value(tree::json_of(&hydrated));
         let mut paths = Vec::new();
         tree::conflicted_paths(&hydrated, &mut Vec::new(), &mut paths);
         let mut out = Vec::new();
@@ -309,10 +322,10 @@ impl HouseholdDoc {
             }
             candidates.sort_by(|a, b| a.provenance.at.cmp(&b.provenance.at).then(a.change.cmp(&b.change)));
             let joined = path.join("/");
-            let label = hudang_domain::labels::field_label(&joined, household.as_ref());
+            let label = hudang_domain::labels::field_label(&joined, household.as_ref().ok());
             out.push(FieldConflict { path: joined, label, candidates });
         }
-        Ok(out)
+        Ok((household, out))
     }
 
     /// Settles a conflict (or sets any field) by writing the chosen value as an ordinary attributed change.

@@ -70,10 +70,19 @@ fn hydrate_value(key: &str, json: &Json) -> Result<hydrate::Value, RecordError> 
     })
 }
 
+/// Whether a value reads the same when its key is missing: only `null` does (an empty optional). `false`, zero and
+/// empty text do not, because `Some(false)` and `None` are different answers to a question on the form.
+pub(crate) fn is_default_scalar(_key: &str, value: &Json) -> bool {
+    value.is_null()
+}
+
 /// A hydrated map for creating a document in one batch.
 pub(crate) fn hydrate_map(fields: &Map<String, Json>) -> Result<HMap, RecordError> {
     let mut out: HashMap<String, hydrate::Value> = HashMap::with_capacity(fields.len());
     for (key, value) in fields {
+        if is_default_scalar(key, value) {
+            continue;
+        }
         out.insert(key.clone(), hydrate_value(key, value)?);
     }
     Ok(HMap::from(out))
@@ -216,7 +225,12 @@ pub(crate) fn put_value(
         }
         scalar => {
             let new = scalar_of(scalar);
-            let unchanged = matches!(&current, Some((Value::Scalar(s), _)) if **s == new);
+            let unchanged = match &current {
+                Some((Value::Scalar(s), _)) => **s == new,
+                // A missing key already reads as the default.
+                None => is_default_scalar(key, scalar),
+                Some(_) => false,
+            };
             if force || !unchanged {
                 doc.put(obj, key, new)?;
             }

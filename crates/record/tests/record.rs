@@ -36,7 +36,16 @@ fn sample() -> Household {
         },
     );
     h.incomes.insert(Uuid::from_u128(2), Income { year: 2026, wage_fen: 1_200_000, ..Default::default() });
-    h.conditions.insert(Uuid::from_u128(3), LivingConditions { year: 2026, cultivated_mu: 3.5, ..Default::default() });
+    h.conditions.insert(
+        Uuid::from_u128(3),
+        LivingConditions {
+            year: 2026,
+            cultivated_mu: 3.5,
+            water_safe: Some(false),
+            build_year: Some(0),
+            ..Default::default()
+        },
+    );
     h.inspections.insert(
         Uuid::from_u128(4),
         Inspection { inspected_at: at(0), inspected_by: "李四".into(), ..Default::default() },

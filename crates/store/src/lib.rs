@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 pub use photos::PhotoTarget;
-pub use projection::{HouseholdSummary, ListFilter, search_text};
+pub use projection::{HouseholdSummary, ListFilter, pinyin_initials, search_text};
 pub use schema::SCHEMA_VERSION;
 
 /// The database file's name inside the data directory.
@@ -517,18 +517,17 @@ impl Store {
         for table in ["households", "id_numbers", "findings", "conflicts"] {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
-        // ID numbers first, so the duplicate check sees every household.
-        let mut docs = Vec::with_capacity(ids.len());
+        // ID numbers first, so the duplicate check sees every household. The households are kept in memory between
+        // the two passes (a device holds at most a few thousand), so each document is loaded and walked once.
+        let mut read = Vec::with_capacity(ids.len());
         for id in &ids {
-            let doc = load_document(&tx, *id, &self.identity)?;
-            let household = doc.read()?;
+            let (household, conflicts) = load_document(&tx, *id, &self.identity)?.read_with_conflicts()?;
             projection::write_id_numbers(&tx, &household)?;
-            docs.push(household);
+            read.push((household, conflicts));
         }
         let holders = projection::id_holders(&tx, None)?;
-        for household in &docs {
-            let mut doc = load_document(&tx, household.id, &self.identity)?;
-            projection::write_projection(&tx, household, &mut doc, &self.policy, today, &holders)?;
+        for (household, conflicts) in &read {
+            projection::write_projection(&tx, household, conflicts, &self.policy, today, &holders)?;
         }
         let count = |table: &str| -> Result<usize> {
             Ok(tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))? as usize)
@@ -660,9 +659,25 @@ impl Store {
             projection::write_id_numbers(&tx, household)?;
         }
         let holders = projection::id_holders(&tx, None)?;
+        let today = provenance.at.date_naive();
+        let batch: std::collections::HashSet<Uuid> = households.iter().map(|h| h.id).collect();
         for household in households {
-            let mut doc = load_document(&tx, household.id, &self.identity)?;
-            projection::write_projection(&tx, household, &mut doc, &self.policy, provenance.at.date_naive(), &holders)?;
+            // A document made in one change has no conflicts.
+            projection::write_projection(&tx, household, &[], &self.policy, today, &holders)?;
+        }
+        // Households already in the store that share a number with the batch now have a duplicate to report.
+        let mut others: Vec<Uuid> = holders
+            .values()
+            .filter(|list| list.len() > 1 && list.iter().any(|h| batch.contains(h)))
+            .flatten()
+            .filter(|h| !batch.contains(h))
+            .copied()
+            .collect();
+        others.sort();
+        others.dedup();
+        for other in others {
+            let (household, conflicts) = load_document(&tx, other, &self.identity)?.read_with_conflicts()?;
+            projection::write_projection(&tx, &household, &conflicts, &self.policy, today, &holders)?;
         }
         audit_tx(&tx, provenance, None, &format!("{} 户", households.len()))?;
         tx.commit()?;

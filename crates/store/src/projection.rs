@@ -3,7 +3,7 @@
 
 use crate::{Result, load_document};
 use chrono::NaiveDate;
-use hudang_domain::{CheckContext, Finding, Household, Policy, Severity, SignerRole, checks};
+use hudang_domain::{CheckContext, Finding, Household, Policy, Severity, SignerRole, checks, idcard};
 use hudang_record::{FieldConflict, HouseholdDoc};
 use pinyin::{ToPinyin, ToPinyinMulti};
 use rusqlite::{Connection, params, params_from_iter};
@@ -114,6 +114,11 @@ fn pinyin_forms(name: &str) -> Vec<String> {
     forms
 }
 
+/// The pinyin initials of a name by its most common reading, e.g. 张三 → `zs`.
+pub fn pinyin_initials(name: &str) -> String {
+    pinyin_forms(name).swap_remove(0)
+}
+
 /// The text a household is found by: names (汉字, pinyin initials, full pinyin), ID numbers, phones, places.
 pub fn search_text(household: &Household) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -149,13 +154,9 @@ pub(crate) fn write_id_numbers(conn: &Connection, household: &Household) -> Resu
     conn.execute("DELETE FROM id_numbers WHERE household_id = ?1", [&id])?;
     let mut insert = conn
         .prepare_cached("INSERT OR IGNORE INTO id_numbers(id_number, household_id, member_id) VALUES (?1, ?2, ?3)")?;
-    for (member_id, member) in &household.members {
-        let number = member.id_number.trim().to_ascii_uppercase();
-        if number.is_empty() {
-            continue;
-        }
-        // A disability card carries the ID number in its first 18 characters.
-        let number = if number.len() > 18 && number.is_ascii() { number[..18].to_string() } else { number };
+    // Only registered members hold a number for the duplicate check (see `checks::id_holders`).
+    for (member_id, member) in household.registered_members() {
+        let Some(number) = idcard::index_key(&member.id_number) else { continue };
         insert.execute(params![number, id, member_id.to_string()])?;
         touched.insert(number);
     }
@@ -174,9 +175,8 @@ pub(crate) fn id_holders(conn: &Connection, household: Option<&Household>) -> Re
         Some(h) => {
             let mut stmt =
                 conn.prepare_cached("SELECT id_number, household_id FROM id_numbers WHERE id_number = ?1")?;
-            for member in h.members.values() {
-                let number = member.id_number.trim().to_ascii_uppercase();
-                let number = if number.len() > 18 && number.is_ascii() { number[..18].to_string() } else { number };
+            for (_, member) in h.registered_members() {
+                let Some(number) = idcard::index_key(&member.id_number) else { continue };
                 for row in stmt.query_map([number], |r| Ok((r.get(0)?, r.get(1)?)))? {
                     let (n, holder) = row?;
                     push(n, holder);
@@ -202,14 +202,13 @@ pub(crate) fn id_holders(conn: &Connection, household: Option<&Household>) -> Re
 pub(crate) fn write_projection(
     conn: &Connection,
     household: &Household,
-    doc: &mut HouseholdDoc,
+    conflicts: &[FieldConflict],
     policy: &Policy,
     today: NaiveDate,
     holders: &HashMap<String, Vec<Uuid>>,
 ) -> Result<()> {
     let id = household.id.to_string();
     let findings = checks::check_household(household, &CheckContext { today, policy, id_holders: holders });
-    let conflicts = doc.conflicts()?;
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
     let signed = household.is_signed_by(SignerRole::Surveyor) && household.is_signed_by(SignerRole::HouseholdHead);
@@ -258,7 +257,7 @@ pub(crate) fn write_projection(
     conn.execute("DELETE FROM conflicts WHERE household_id = ?1", [&id])?;
     let mut insert =
         conn.prepare_cached("INSERT INTO conflicts(household_id, path, label, candidates) VALUES (?1, ?2, ?3, ?4)")?;
-    for c in &conflicts {
+    for c in conflicts {
         let candidates = serde_json::to_string(&c.candidates).expect("candidates serialise");
         insert.execute(params![id, c.path, c.label, candidates])?;
     }
@@ -274,10 +273,10 @@ pub(crate) fn refresh(
     policy: &Policy,
     today: NaiveDate,
 ) -> Result<()> {
-    let household = doc.read()?;
+    let (household, conflicts) = doc.read_with_conflicts()?;
     let numbers = write_id_numbers(conn, &household)?;
     let holders = id_holders(conn, Some(&household))?;
-    write_projection(conn, &household, doc, policy, today, &holders)?;
+    write_projection(conn, &household, &conflicts, policy, today, &holders)?;
     let mut others: BTreeSet<Uuid> = BTreeSet::new();
     {
         let mut stmt =
@@ -293,10 +292,9 @@ pub(crate) fn refresh(
     // Numbers this household just dropped: whoever still holds them may no longer be a duplicate.
     for other in others {
         let identity = crate::DeviceIdentity { device_id: Uuid::nil(), user: String::new() };
-        let mut other_doc = load_document(conn, other, &identity)?;
-        let other_household = other_doc.read()?;
+        let (other_household, other_conflicts) = load_document(conn, other, &identity)?.read_with_conflicts()?;
         let holders = id_holders(conn, Some(&other_household))?;
-        write_projection(conn, &other_household, &mut other_doc, policy, today, &holders)?;
+        write_projection(conn, &other_household, &other_conflicts, policy, today, &holders)?;
     }
     Ok(())
 }
