@@ -279,18 +279,7 @@ impl Store {
     }
 
     fn audit(&self, at: DateTime<Utc>, action: &str, household: Option<Uuid>, detail: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO audit(at, user, device, action, household_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                at.to_rfc3339(),
-                self.identity.user,
-                self.identity.device_id.to_string(),
-                action,
-                household.map(|h| h.to_string()),
-                detail
-            ],
-        )?;
-        Ok(())
+        audit_tx(&self.conn, &self.provenance(at, action), household, detail)
     }
 
     // ----- documents -----
@@ -725,7 +714,7 @@ fn compact_tx(tx: &Transaction<'_>, id: Uuid, doc: &mut HouseholdDoc) -> Result<
     Ok(())
 }
 
-fn audit_tx(tx: &Transaction<'_>, provenance: &Provenance, household: Option<Uuid>, detail: &str) -> Result<()> {
+fn audit_tx(tx: &Connection, provenance: &Provenance, household: Option<Uuid>, detail: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO audit(at, user, device, action, household_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
