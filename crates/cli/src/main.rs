@@ -61,6 +61,20 @@ enum Command {
     /// Attach photos.
     #[command(subcommand)]
     Photo(PhotoCommand),
+    /// Sign a household's record (refused while checks report errors or un-noted warnings).
+    Sign {
+        /// Household id.
+        household: Uuid,
+        /// 调查人 or 户主.
+        #[arg(long)]
+        role: String,
+        /// The signer's name.
+        #[arg(long)]
+        name: String,
+        /// The drawn signature as a PNG file.
+        #[arg(long)]
+        image: PathBuf,
+    },
     /// Run the data checks (one household, or all).
     Check {
         /// Only this household.
@@ -483,6 +497,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     reference.sha256, reference.width, reference.height, reference.bytes
                 )
             });
+        }
+        Command::Sign { household, role, name, image } => {
+            let mut store = open_store(&dir)?;
+            let role: hudang_domain::SignerRole = role.parse()?;
+            let png = std::fs::read(&image).with_context(|| format!("无法读取签名图片 {}", image.display()))?;
+            let provenance = store.provenance(now(), "sign");
+            let signature_id = new_id();
+            store.sign(household, signature_id, role, &name, &png, &provenance)?;
+            out.print(&json!({ "signature_id": signature_id }), || format!("{}“{name}”已签字", role.label()));
         }
         Command::Check { household, fail_on_error } => {
             let store = open_store(&dir)?;

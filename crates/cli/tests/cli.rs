@@ -262,3 +262,47 @@ fn demo_then_check_finds_every_planted_defect_and_nothing_else() {
     let photos: u64 = demo["photos"].as_u64().unwrap();
     assert!(photos >= 150, "every visit has a photo: {photos}");
 }
+
+#[test]
+fn a_clean_record_is_signed_and_one_with_errors_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok_json(dir.path(), &["demo", "--seed", "5", "--households", "80", "--no-photos"]);
+    let planted: Vec<String> =
+        demo["planted"].as_array().unwrap().iter().map(|p| p["household"].as_str().unwrap().to_string()).collect();
+    let listed = ok_json(dir.path(), &["household", "list", "--limit", "1000"]);
+    let ids: Vec<String> = listed.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    let clean = ids.iter().find(|id| !planted.contains(id)).unwrap();
+    let broken = demo["planted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["check_id"] == "id.check_digit")
+        .map(|p| p["household"].as_str().unwrap().to_string())
+        .unwrap();
+
+    let png_path = dir.path().join("signature.png");
+    let mut canvas = image::RgbaImage::from_pixel(300, 120, image::Rgba([255, 255, 255, 0]));
+    for x in 20..280 {
+        canvas.put_pixel(x, 60 + (x % 17), image::Rgba([0, 0, 0, 255]));
+    }
+    canvas.save(&png_path).unwrap();
+    let png = png_path.to_str().unwrap();
+
+    let (code, message) = fails(dir.path(), &["sign", &broken, "--role", "调查人", "--name", "王五", "--image", png]);
+    assert_eq!(code, "store.invalid_input");
+    assert!(message.contains("须先处理"), "{message}");
+
+    ok_json(dir.path(), &["sign", clean, "--role", "调查人", "--name", "王五", "--image", png]);
+    let before = ok_json(dir.path(), &["household", "list", "--unsigned", "--limit", "1000"]).as_array().unwrap().len();
+    ok_json(dir.path(), &["sign", clean, "--role", "户主", "--name", "户主本人", "--image", png]);
+    let after = ok_json(dir.path(), &["household", "list", "--unsigned", "--limit", "1000"]).as_array().unwrap().len();
+    assert_eq!(after, before - 1, "signed by both, no longer in the unsigned list");
+    let shown = ok_json(dir.path(), &["household", "show", clean]);
+    let signatures: Vec<&Json> = shown["signatures"].as_object().unwrap().values().collect();
+    assert_eq!(signatures.len(), 2);
+    assert_eq!(signatures[0]["image"]["mime"], "image/png");
+    assert!(!signatures[0]["covers_heads"].as_array().unwrap().is_empty());
+
+    let (code, _) = fails(dir.path(), &["sign", clean, "--role", "村长", "--name", "x", "--image", png]);
+    assert_eq!(code, "input.unknown_code");
+}

@@ -596,6 +596,48 @@ impl Store {
         photos::add_photo(self, household, target, photo_id, bytes, caption, provenance)
     }
 
+    /// Signs a household: the drawn signature (PNG) is stored like a photo and a signature entry, covering the
+    /// document's current heads, is added as one attributed change. Refused while the data checks report an error
+    /// or a warning without a note (谁调查、谁签字: only a consistent record is signed).
+    pub fn sign(
+        &mut self,
+        household: Uuid,
+        signature_id: Uuid,
+        role: hudang_domain::SignerRole,
+        name: &str,
+        png: &[u8],
+        provenance: &Provenance,
+    ) -> Result<()> {
+        let current = self.household(household)?;
+        let findings = self.check(household, provenance.at.date_naive())?;
+        let blockers = hudang_domain::signing_blockers(&current, &findings);
+        if !blockers.is_empty() {
+            let mut messages = vec![format!("还有 {} 个问题须先处理，才能签字", blockers.len())];
+            messages.extend(blockers.iter().map(|f| f.message.clone()));
+            return Err(StoreError::InvalidInput(messages));
+        }
+        if name.trim().is_empty() {
+            return Err(StoreError::InvalidInput(vec!["请填写签字人姓名".into()]));
+        }
+        let prepared = hudang_media::prepare_signature(png)?;
+        let image = photos::store_prepared(self, &prepared, "", provenance)?;
+        let heads: std::collections::BTreeSet<String> =
+            self.document(household)?.heads().iter().map(|h| h.to_string()).collect();
+        let signature = hudang_domain::Signature {
+            role: Some(role),
+            name: name.trim().to_string(),
+            collected_by: provenance.user.clone(),
+            signed_at: provenance.at,
+            image,
+            covers_heads: heads,
+        };
+        self.edit_household(household, provenance, move |h| {
+            h.signatures.insert(signature_id, signature);
+            Ok(())
+        })?;
+        Ok(())
+    }
+
     /// The stored bytes of a photo.
     pub fn photo_bytes(&self, sha256: &str) -> Result<Vec<u8>> {
         photos::read(self, sha256, false)

@@ -65,9 +65,30 @@ pub(crate) fn add_photo(
         return Err(StoreError::NotFound(format!("{household} 中的走访或六看一问记录")));
     }
     let prepared = hudang_media::prepare_photo(bytes, &hudang_media::PhotoOptions::default())?;
+    let reference = store_prepared(store, &prepared, caption, provenance)?;
+    let attached = reference.clone();
+    store.edit_household(household, provenance, move |h| {
+        let photos = match target {
+            PhotoTarget::Visit(v) => &mut h.visits.get_mut(&v).expect("checked above").photos,
+            PhotoTarget::Inspection(i, item) => {
+                &mut h.inspections.get_mut(&i).expect("checked above").items.record_mut(item).photos
+            }
+        };
+        photos.insert(photo_id, attached);
+        Ok(())
+    })?;
+    Ok(reference)
+}
+
+/// Stores prepared bytes by hash (once) and returns their reference. Bytes first, then the row, then (by the
+/// caller) the reference: a crash in between leaves an unreferenced file, never a reference to missing bytes.
+pub(crate) fn store_prepared(
+    store: &Store,
+    prepared: &hudang_media::PreparedPhoto,
+    caption: &str,
+    provenance: &Provenance,
+) -> Result<PhotoRef> {
     let meta = &prepared.meta;
-    // Bytes first, then the row, then the reference: a crash in between leaves an unreferenced file, never a
-    // reference to missing bytes.
     if !store.has_photo(&meta.sha256)? {
         write_durably(&photo_path(store, &meta.sha256, false)?, &prepared.jpeg)?;
         write_durably(&photo_path(store, &meta.sha256, true)?, &prepared.thumbnail)?;
@@ -87,7 +108,7 @@ pub(crate) fn add_photo(
             ],
         )?;
     }
-    let reference = PhotoRef {
+    Ok(PhotoRef {
         sha256: meta.sha256.clone(),
         mime: meta.mime.clone(),
         bytes: meta.bytes,
@@ -96,19 +117,7 @@ pub(crate) fn add_photo(
         taken_at: meta.taken_at,
         gps: meta.gps.map(|g| Gps { lat: g.lat, lon: g.lon, accuracy_m: None }),
         caption: caption.to_string(),
-    };
-    let attached = reference.clone();
-    store.edit_household(household, provenance, move |h| {
-        let photos = match target {
-            PhotoTarget::Visit(v) => &mut h.visits.get_mut(&v).expect("checked above").photos,
-            PhotoTarget::Inspection(i, item) => {
-                &mut h.inspections.get_mut(&i).expect("checked above").items.record_mut(item).photos
-            }
-        };
-        photos.insert(photo_id, attached);
-        Ok(())
-    })?;
-    Ok(reference)
+    })
 }
 
 pub(crate) fn read(store: &Store, sha256: &str, thumbnail: bool) -> Result<Vec<u8>> {
