@@ -339,6 +339,13 @@ fn sex_of(explicit: Option<&str>, id_number: &str) -> Result<Option<Sex>> {
     }
 }
 
+/// Household rows, one a line, then a count introduced by `count_word` (共 for a list, 找到 for a search).
+fn summaries_text(rows: &[hudang_store::HouseholdSummary], count_word: &str) -> String {
+    let mut text: Vec<String> = rows.iter().map(summary_line).collect();
+    text.push(format!("{count_word} {} 户", rows.len()));
+    text.join("\n")
+}
+
 fn summary_line(s: &hudang_store::HouseholdSummary) -> String {
     let mut badges = Vec::new();
     if !s.signed {
@@ -512,17 +519,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let today = now().date_naive();
             let findings: Vec<(Uuid, hudang_domain::Finding)> = match household {
                 Some(id) => store.check(id, today)?.into_iter().map(|f| (id, f)).collect(),
-                None => {
-                    // Fresh results for every household, with duplicates counted across the whole store.
-                    let holders = store.id_holders()?;
-                    let mut all = Vec::new();
-                    for id in store.household_ids()? {
-                        let h = store.household(id)?;
-                        let ctx = hudang_domain::CheckContext { today, policy: store.policy(), id_holders: &holders };
-                        all.extend(hudang_domain::check_household(&h, &ctx).into_iter().map(|f| (id, f)));
-                    }
-                    all
-                }
+                None => store.check_all(today)?,
             };
             let errors = findings.iter().filter(|(_, f)| f.severity == hudang_domain::Severity::Error).count();
             let rows: Vec<Json> = findings
@@ -706,20 +703,12 @@ fn household_command(dir: &std::path::Path, out: &Output, cmd: HouseholdCommand)
                 offset: 0,
             };
             let rows = store.list(&filter)?;
-            out.print(&serde_json::to_value(&rows)?, || {
-                let mut text: Vec<String> = rows.iter().map(summary_line).collect();
-                text.push(format!("共 {} 户", rows.len()));
-                text.join("\n")
-            });
+            out.print(&serde_json::to_value(&rows)?, || summaries_text(&rows, "共"));
         }
         HouseholdCommand::Search { query, limit } => {
             let store = open_store(dir)?;
             let rows = store.search(&query.join(" "), limit)?;
-            out.print(&serde_json::to_value(&rows)?, || {
-                let mut text: Vec<String> = rows.iter().map(summary_line).collect();
-                text.push(format!("找到 {} 户", rows.len()));
-                text.join("\n")
-            });
+            out.print(&serde_json::to_value(&rows)?, || summaries_text(&rows, "找到"));
         }
         HouseholdCommand::History { id } => {
             let store = open_store(dir)?;

@@ -172,17 +172,11 @@ impl HouseholdDoc {
     pub fn merge_bytes(&mut self, bytes: &[u8]) -> Result<(), RecordError> {
         let mut incoming =
             AutoCommit::load_with_options(bytes, strict_load()).map_err(|e| RecordError::Corrupt(e.to_string()))?;
-        if !incoming.get_heads().is_empty() && incoming.get(ROOT, "kind").ok().flatten().is_none() {
-            // Changes that depend on history we lack are still valid; only a complete foreign document is refused.
-            if incoming.get_missing_deps(&[]).is_empty() {
-                return Err(RecordError::NotAHousehold("不是户档文档".into()));
-            }
-        }
-        if !incoming.get_heads().is_empty()
-            && incoming.get_missing_deps(&[]).is_empty()
-            && self.id().ok() != incoming_id(&incoming)
-        {
-            return Err(RecordError::NotAHousehold("文档属于另一户".into()));
+        // Changes that build on history we already have cannot be judged alone; a complete document must be this
+        // household's (a foreign document has no id, another household's has another).
+        let complete = !incoming.get_heads().is_empty() && incoming.get_missing_deps(&[]).is_empty();
+        if complete && incoming_id(&incoming) != self.id().ok() {
+            return Err(RecordError::NotAHousehold("文档不是本户的户档".into()));
         }
         self.doc.merge(&mut incoming)?;
         Ok(())
@@ -330,12 +324,17 @@ impl HouseholdDoc {
 
     /// Settles a conflict (or sets any field) by writing the chosen value as an ordinary attributed change.
     pub fn resolve(&mut self, path: &str, value: &Json, provenance: &Provenance) -> Result<ChangeHash, RecordError> {
-        self.set_paths(&[(path, value)], provenance)
+        Ok(self.set_paths(&[(path, value)], provenance)?.0)
     }
 
     /// Writes values at several paths as one attributed change; a value equal to the shown one is still written,
     /// which settles a conflict there. If the result no longer reads as a household, nothing is kept.
-    pub fn set_paths(&mut self, values: &[(&str, &Json)], provenance: &Provenance) -> Result<ChangeHash, RecordError> {
+    /// Returns the change and the household as it now reads.
+    pub fn set_paths(
+        &mut self,
+        values: &[(&str, &Json)],
+        provenance: &Provenance,
+    ) -> Result<(ChangeHash, Household), RecordError> {
         for (path, value) in values {
             let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(String::from).collect();
             let fixed = segments.first().is_some_and(|s| s == "id" || s == "kind" || s == "schema");
@@ -351,13 +350,18 @@ impl HouseholdDoc {
             }
         }
         // The result must still read as a household; otherwise a value had the wrong type.
-        if let Err(e) = self.read() {
-            self.doc.rollback();
-            return Err(RecordError::Unsupported(format!("所填值类型不符：{e}")));
-        }
-        self.doc
+        let household = match self.read() {
+            Ok(household) => household,
+            Err(e) => {
+                self.doc.rollback();
+                return Err(RecordError::Unsupported(format!("所填值类型不符：{e}")));
+            }
+        };
+        let hash = self
+            .doc
             .commit_with(provenance.commit_options())
-            .ok_or_else(|| RecordError::Unsupported("没有要保存的内容".into()))
+            .ok_or_else(|| RecordError::Unsupported("没有要保存的内容".into()))?;
+        Ok((hash, household))
     }
 
     /// Who changed which field, when: one entry per change, oldest first.

@@ -70,19 +70,12 @@ fn hydrate_value(key: &str, json: &Json) -> Result<hydrate::Value, RecordError> 
     })
 }
 
-/// Whether a value reads the same when its key is missing: only `null` does (an empty optional). `false`, zero and
-/// empty text do not, because `Some(false)` and `None` are different answers to a question on the form.
-pub(crate) fn is_default_scalar(_key: &str, value: &Json) -> bool {
-    value.is_null()
-}
-
 /// A hydrated map for creating a document in one batch.
 pub(crate) fn hydrate_map(fields: &Map<String, Json>) -> Result<HMap, RecordError> {
     let mut out: HashMap<String, hydrate::Value> = HashMap::with_capacity(fields.len());
-    for (key, value) in fields {
-        if is_default_scalar(key, value) {
-            continue;
-        }
+    // A missing key reads as `null` (an empty optional), so nulls are not stored. `false`, zero and empty text are:
+    // `Some(false)` and `None` are different answers to a question on the form.
+    for (key, value) in fields.iter().filter(|(_, v)| !v.is_null()) {
         out.insert(key.clone(), hydrate_value(key, value)?);
     }
     Ok(HMap::from(out))
@@ -176,7 +169,9 @@ pub(crate) fn put_value(
     let current = doc.get(obj, key)?.map(|(v, id)| (v.to_owned(), id));
     match value {
         Json::Object(fields) => match current {
-            Some((Value::Object(ObjType::Map), id)) if !force && !is_set_obj(doc, &id)? => write_map(doc, &id, fields),
+            Some((Value::Object(ObjType::Map), id)) if !force && !is_true(doc, &id, SET_MARKER)? => {
+                write_map(doc, &id, fields)
+            }
             _ => {
                 let id = doc.put_object(obj, key, ObjType::Map)?;
                 write_map(doc, &id, fields)
@@ -185,7 +180,7 @@ pub(crate) fn put_value(
         Json::Array(items) => {
             let items = set_items(items)?;
             let id = match current {
-                Some((Value::Object(ObjType::Map), id)) if !force && is_set_obj(doc, &id)? => id,
+                Some((Value::Object(ObjType::Map), id)) if !force && is_true(doc, &id, SET_MARKER)? => id,
                 _ => {
                     let id = doc.put_object(obj, key, ObjType::Map)?;
                     doc.put(&id, SET_MARKER, true)?;
@@ -193,17 +188,14 @@ pub(crate) fn put_value(
                 }
             };
             for item in &items {
-                let present =
-                    matches!(doc.get(&id, *item)?, Some((Value::Scalar(s), _)) if *s == ScalarValue::Boolean(true));
-                if !present {
+                if !is_true(doc, &id, item)? {
                     doc.put(&id, *item, true)?;
                 }
             }
             let stale: Vec<String> =
                 doc.keys(&id).filter(|k| k != SET_MARKER && !items.contains(&k.as_str())).collect();
             for item in stale {
-                let present = matches!(doc.get(&id, item.as_str())?, Some((Value::Scalar(s), _)) if *s == ScalarValue::Boolean(true));
-                if present {
+                if is_true(doc, &id, &item)? {
                     doc.put(&id, item.as_str(), false)?;
                 }
             }
@@ -227,8 +219,8 @@ pub(crate) fn put_value(
             let new = scalar_of(scalar);
             let unchanged = match &current {
                 Some((Value::Scalar(s), _)) => **s == new,
-                // A missing key already reads as the default.
-                None => is_default_scalar(key, scalar),
+                // A missing key already reads as null.
+                None => scalar.is_null(),
                 Some(_) => false,
             };
             if force || !unchanged {
@@ -239,6 +231,7 @@ pub(crate) fn put_value(
     }
 }
 
-fn is_set_obj(doc: &AutoCommit, id: &ObjId) -> Result<bool, RecordError> {
-    Ok(matches!(doc.get(id, SET_MARKER)?, Some((Value::Scalar(s), _)) if *s == ScalarValue::Boolean(true)))
+/// Whether `key` of map `obj` holds the boolean `true` (a set's marker, or an item present in a set).
+fn is_true(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<bool, RecordError> {
+    Ok(matches!(doc.get(obj, key)?, Some((Value::Scalar(s), _)) if *s == ScalarValue::Boolean(true)))
 }

@@ -268,7 +268,8 @@ impl Store {
         &self.policy
     }
 
-    /// Replaces the policy tables (a county's own file) and refreshes every finding.
+    /// Replaces the policy tables (a county's own file). Recorded findings follow at each household's next save or
+    /// at [`Store::rebuild`]; [`Store::check`] and [`Store::check_all`] use the new tables at once.
     pub fn set_policy(&mut self, policy: Policy) {
         self.policy = policy;
     }
@@ -331,7 +332,7 @@ impl Store {
             params![id.to_string(), doc.save(), provenance.at.to_rfc3339()],
         )?;
         audit_tx(&tx, provenance, Some(id), "")?;
-        projection::refresh(&tx, id, doc, &self.policy, provenance.at.date_naive())?;
+        projection::refresh(&tx, id, doc, &self.identity, &self.policy, provenance.at.date_naive())?;
         tx.commit()?;
         Ok(())
     }
@@ -364,11 +365,11 @@ impl Store {
         let before = doc.read()?;
         let heads = doc.heads();
         let changes: Vec<(&str, &Json)> = fields.iter().map(|(p, v)| (p.as_str(), v)).collect();
-        doc.set_paths(&changes, provenance).map_err(|e| match e {
+        let (_, after) = doc.set_paths(&changes, provenance).map_err(|e| match e {
             RecordError::NoSuchField(p) => StoreError::InvalidInput(vec![format!("没有字段“{p}”")]),
             other => StoreError::Record(other),
         })?;
-        validate_changed_ids(&before, &doc.read()?)?;
+        validate_changed_ids(&before, &after)?;
         self.persist_change(id, &mut doc, &heads, provenance)
     }
 
@@ -413,7 +414,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         append_chunk(&tx, id, doc, &chunk, provenance.at)?;
         audit_tx(&tx, provenance, Some(id), "")?;
-        projection::refresh(&tx, id, doc, &self.policy, provenance.at.date_naive())?;
+        projection::refresh(&tx, id, doc, &self.identity, &self.policy, provenance.at.date_naive())?;
         tx.commit()?;
         Ok(())
     }
@@ -430,7 +431,7 @@ impl Store {
                 let chunk = doc.save_after(&heads);
                 if !chunk.is_empty() {
                     append_chunk(&tx, id, &mut doc, &chunk, at)?;
-                    projection::refresh(&tx, id, &mut doc, &self.policy, at.date_naive())?;
+                    projection::refresh(&tx, id, &mut doc, &self.identity, &self.policy, at.date_naive())?;
                 }
             }
             Err(StoreError::NotFound(_)) => {
@@ -438,11 +439,8 @@ impl Store {
                 if doc.id()? != id {
                     return Err(StoreError::InvalidInput(vec!["文档的户编号与所声明的不一致".into()]));
                 }
-                tx.execute(
-                    "INSERT INTO documents(household_id, snapshot, chunk_count, updated_at) VALUES (?1, ?2, 0, ?3)",
-                    params![id.to_string(), doc.save(), at.to_rfc3339()],
-                )?;
-                projection::refresh(&tx, id, &mut doc, &self.policy, at.date_naive())?;
+                insert_snapshot(&tx, id, &doc.save(), at)?;
+                projection::refresh(&tx, id, &mut doc, &self.identity, &self.policy, at.date_naive())?;
             }
             Err(e) => return Err(e),
         }
@@ -491,6 +489,18 @@ impl Store {
         let household = self.household(id)?;
         let holders = projection::id_holders(&self.conn, Some(&household))?;
         Ok(checks::check_household(&household, &CheckContext { today, policy: &self.policy, id_holders: &holders }))
+    }
+
+    /// Runs the data checks on every household now, with duplicates counted across the whole store.
+    pub fn check_all(&self, today: chrono::NaiveDate) -> Result<Vec<(Uuid, Finding)>> {
+        let holders = self.id_holders()?;
+        let ctx = CheckContext { today, policy: &self.policy, id_holders: &holders };
+        let mut all = Vec::new();
+        for id in self.household_ids()? {
+            let household = self.household(id)?;
+            all.extend(checks::check_household(&household, &ctx).into_iter().map(|f| (id, f)));
+        }
+        Ok(all)
     }
 
     /// Findings recorded for every household (as of the last save or rebuild).
@@ -582,20 +592,6 @@ impl Store {
 
     // ----- photos -----
 
-    /// Prepares a photo (orientation, resize, thumbnail, hash), stores its bytes by sha256, and attaches its
-    /// reference to a visit or a 六看一问 item as one attributed change. `photo_id` keys the new entry.
-    pub fn add_photo(
-        &mut self,
-        household: Uuid,
-        target: PhotoTarget,
-        photo_id: Uuid,
-        bytes: &[u8],
-        caption: &str,
-        provenance: &Provenance,
-    ) -> Result<hudang_domain::PhotoRef> {
-        photos::add_photo(self, household, target, photo_id, bytes, caption, provenance)
-    }
-
     /// Signs a household: the drawn signature (PNG) is stored like a photo and a signature entry, covering the
     /// document's current heads, is added as one attributed change. Refused while the data checks report an error
     /// or a warning without a note (谁调查、谁签字: only a consistent record is signed).
@@ -677,16 +673,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         for household in households {
             let mut doc = HouseholdDoc::create(household, actor.clone(), provenance)?;
-            tx.execute(
-                "INSERT INTO documents(household_id, snapshot, chunk_count, updated_at) VALUES (?1, ?2, 0, ?3)",
-                params![household.id.to_string(), doc.save(), provenance.at.to_rfc3339()],
-            )
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    StoreError::AlreadyExists(household.id)
-                }
-                other => StoreError::Sqlite(other),
-            })?;
+            insert_snapshot(&tx, household.id, &doc.save(), provenance.at)?;
             projection::write_id_numbers(&tx, household)?;
         }
         let holders = projection::id_holders(&tx, None)?;
@@ -697,26 +684,21 @@ impl Store {
             projection::write_projection(&tx, household, &[], &self.policy, today, &holders)?;
         }
         // Households already in the store that share a number with the batch now have a duplicate to report.
-        let mut others: Vec<Uuid> = holders
+        let others: std::collections::BTreeSet<Uuid> = holders
             .values()
             .filter(|list| list.len() > 1 && list.iter().any(|h| batch.contains(h)))
             .flatten()
             .filter(|h| !batch.contains(h))
             .copied()
             .collect();
-        others.sort();
-        others.dedup();
-        for other in others {
-            let (household, conflicts) = load_document(&tx, other, &self.identity)?.read_with_conflicts()?;
-            projection::write_projection(&tx, &household, &conflicts, &self.policy, today, &holders)?;
-        }
+        projection::reproject(&tx, others, &self.identity, &self.policy, today)?;
         audit_tx(&tx, provenance, None, &format!("{} 户", households.len()))?;
         tx.commit()?;
         Ok(())
     }
 }
 
-fn load_document(conn: &Connection, id: Uuid, identity: &DeviceIdentity) -> Result<HouseholdDoc> {
+pub(crate) fn load_document(conn: &Connection, id: Uuid, identity: &DeviceIdentity) -> Result<HouseholdDoc> {
     let snapshot: Vec<u8> = conn
         .query_row("SELECT snapshot FROM documents WHERE household_id = ?1", [id.to_string()], |r| r.get(0))
         .optional()?
@@ -729,6 +711,21 @@ fn load_document(conn: &Connection, id: Uuid, identity: &DeviceIdentity) -> Resu
         doc.load_incremental(&chunk)?;
     }
     Ok(doc)
+}
+
+/// Stores a new household's first snapshot; an id already present is refused.
+fn insert_snapshot(conn: &Connection, id: Uuid, snapshot: &[u8], at: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "INSERT INTO documents(household_id, snapshot, chunk_count, updated_at) VALUES (?1, ?2, 0, ?3)",
+        params![id.to_string(), snapshot, at.to_rfc3339()],
+    )
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            StoreError::AlreadyExists(id)
+        }
+        other => StoreError::Sqlite(other),
+    })?;
+    Ok(())
 }
 
 fn append_chunk(tx: &Transaction<'_>, id: Uuid, doc: &mut HouseholdDoc, chunk: &[u8], at: DateTime<Utc>) -> Result<()> {

@@ -46,38 +46,42 @@ fn write_durably(path: &PathBuf, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn add_photo(
-    store: &mut Store,
-    household: Uuid,
-    target: PhotoTarget,
-    photo_id: Uuid,
-    bytes: &[u8],
-    caption: &str,
-    provenance: &Provenance,
-) -> Result<PhotoRef> {
-    // Check the target exists before any work, so a wrong id costs nothing.
-    let current = store.household(household)?;
-    let exists = match target {
-        PhotoTarget::Visit(v) => current.visits.contains_key(&v),
-        PhotoTarget::Inspection(i, _) => current.inspections.contains_key(&i),
-    };
-    if !exists {
-        return Err(StoreError::NotFound(format!("{household} 中的走访或六看一问记录")));
-    }
-    let prepared = hudang_media::prepare_photo(bytes, &hudang_media::PhotoOptions::default())?;
-    let reference = store_prepared(store, &prepared, caption, provenance)?;
-    let attached = reference.clone();
-    store.edit_household(household, provenance, move |h| {
-        let photos = match target {
-            PhotoTarget::Visit(v) => &mut h.visits.get_mut(&v).expect("checked above").photos,
-            PhotoTarget::Inspection(i, item) => {
-                &mut h.inspections.get_mut(&i).expect("checked above").items.record_mut(item).photos
-            }
+impl Store {
+    /// Prepares a photo (orientation, resize, thumbnail, hash), stores its bytes by sha256, and attaches its
+    /// reference to a visit or a 六看一问 item as one attributed change. `photo_id` keys the new entry.
+    pub fn add_photo(
+        &mut self,
+        household: Uuid,
+        target: PhotoTarget,
+        photo_id: Uuid,
+        bytes: &[u8],
+        caption: &str,
+        provenance: &Provenance,
+    ) -> Result<PhotoRef> {
+        // Check the target exists before any work, so a wrong id costs nothing.
+        let current = self.household(household)?;
+        let exists = match target {
+            PhotoTarget::Visit(v) => current.visits.contains_key(&v),
+            PhotoTarget::Inspection(i, _) => current.inspections.contains_key(&i),
         };
-        photos.insert(photo_id, attached);
-        Ok(())
-    })?;
-    Ok(reference)
+        if !exists {
+            return Err(StoreError::NotFound(format!("{household} 中的走访或六看一问记录")));
+        }
+        let prepared = hudang_media::prepare_photo(bytes, &hudang_media::PhotoOptions::default())?;
+        let reference = store_prepared(self, &prepared, caption, provenance)?;
+        let attached = reference.clone();
+        self.edit_household(household, provenance, move |h| {
+            let photos = match target {
+                PhotoTarget::Visit(v) => &mut h.visits.get_mut(&v).expect("checked above").photos,
+                PhotoTarget::Inspection(i, item) => {
+                    &mut h.inspections.get_mut(&i).expect("checked above").items.record_mut(item).photos
+                }
+            };
+            photos.insert(photo_id, attached);
+            Ok(())
+        })?;
+        Ok(reference)
+    }
 }
 
 /// Stores prepared bytes by hash (once) and returns their reference. Bytes first, then the row, then (by the

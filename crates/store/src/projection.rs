@@ -1,7 +1,7 @@
 //! Projections: rows derived from the household documents for lists, search, checks and conflicts.
 //! Everything here can be thrown away and rebuilt from the documents.
 
-use crate::{Result, load_document};
+use crate::{DeviceIdentity, Result, load_document};
 use chrono::NaiveDate;
 use hudang_domain::{CheckContext, Finding, Household, Policy, Severity, SignerRole, checks, idcard};
 use hudang_record::{FieldConflict, HouseholdDoc};
@@ -270,6 +270,7 @@ pub(crate) fn refresh(
     conn: &Connection,
     id: Uuid,
     doc: &mut HouseholdDoc,
+    identity: &DeviceIdentity,
     policy: &Policy,
     today: NaiveDate,
 ) -> Result<()> {
@@ -289,12 +290,21 @@ pub(crate) fn refresh(
             }
         }
     }
-    // Numbers this household just dropped: whoever still holds them may no longer be a duplicate.
-    for other in others {
-        let identity = crate::DeviceIdentity { device_id: Uuid::nil(), user: String::new() };
-        let (other_household, other_conflicts) = load_document(conn, other, &identity)?.read_with_conflicts()?;
-        let holders = id_holders(conn, Some(&other_household))?;
-        write_projection(conn, &other_household, &other_conflicts, policy, today, &holders)?;
+    reproject(conn, others, identity, policy, today)
+}
+
+/// Rewrites the projections of households from their stored documents (their duplicate findings depend on others).
+pub(crate) fn reproject(
+    conn: &Connection,
+    ids: impl IntoIterator<Item = Uuid>,
+    identity: &DeviceIdentity,
+    policy: &Policy,
+    today: NaiveDate,
+) -> Result<()> {
+    for id in ids {
+        let (household, conflicts) = load_document(conn, id, identity)?.read_with_conflicts()?;
+        let holders = id_holders(conn, Some(&household))?;
+        write_projection(conn, &household, &conflicts, policy, today, &holders)?;
     }
     Ok(())
 }
