@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use uuid::Uuid;
 
+mod sync_commands;
+
 #[derive(Parser)]
 #[command(name = "hudang", version, about = "户档：驻村工作队入户调查（一户一档）")]
 struct Cli {
@@ -88,6 +90,30 @@ enum Command {
     Conflicts(ConflictCommand),
     /// Rebuild every list, search, check and conflict projection from the documents.
     Rebuild,
+    /// Enrol this device with the county server using a one-time code.
+    Enrol {
+        /// The server's address, e.g. http://127.0.0.1:8780.
+        #[arg(long)]
+        server: String,
+        /// The one-time enrolment code.
+        #[arg(long)]
+        code: String,
+        /// A name for this device, shown to county staff.
+        #[arg(long)]
+        device_name: Option<String>,
+    },
+    /// Sync with the county server: send changes and photos, receive what changed in this device's area.
+    Sync {
+        /// Do not download photos.
+        #[arg(long)]
+        no_photos: bool,
+        /// Times a failed request is retried before giving up.
+        #[arg(long, default_value_t = 3)]
+        retries: u32,
+    },
+    /// Bundle files for a USB stick: export, import, inspect.
+    #[command(subcommand)]
+    Bundle(sync_commands::BundleCommand),
     /// Measure the store at scale (prints figures).
     Bench(hudang_cli::bench::BenchOptions),
     /// Internal commands used by tests.
@@ -314,12 +340,12 @@ enum DebugCommand {
 }
 
 /// How a command's result is printed.
-struct Output {
+pub(crate) struct Output {
     json: bool,
 }
 
 impl Output {
-    fn print(&self, value: &Json, human: impl FnOnce() -> String) {
+    pub(crate) fn print(&self, value: &Json, human: impl FnOnce() -> String) {
         if self.json {
             println!("{}", serde_json::to_string_pretty(value).expect("JSON prints"));
         } else {
@@ -600,6 +626,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 format!("已重建：{} 户，{} 条检查结果，{} 处冲突", report.households, report.findings, report.conflicts)
             });
         }
+        Command::Enrol { server, code, device_name } => {
+            return sync_commands::enrol(&dir, &out, &server, &code, device_name);
+        }
+        Command::Sync { no_photos, retries } => return sync_commands::sync(&dir, &out, no_photos, retries),
+        Command::Bundle(command) => return sync_commands::bundle(&dir, &out, command),
         Command::Bench(options) => {
             let report = hudang_cli::bench::run(&options)?;
             out.print(&serde_json::to_value(&report)?, || report.to_table());
@@ -806,8 +837,11 @@ fn main() -> ExitCode {
             let code = error
                 .downcast_ref::<StoreError>()
                 .map(|e| e.code())
-                .or_else(|| error.downcast_ref::<hudang_domain::UnknownCode>().map(|_| "input.unknown_code"))
-                .unwrap_or("cli.error");
+                .map(str::to_string)
+                .or_else(|| error.downcast_ref::<hudang_sync::SyncError>().map(|e| e.code()))
+                .or_else(|| error.downcast_ref::<hudang_protocol::BundleError>().map(|e| e.code().to_string()))
+                .or_else(|| error.downcast_ref::<hudang_domain::UnknownCode>().map(|_| "input.unknown_code".into()))
+                .unwrap_or_else(|| "cli.error".into());
             if json {
                 println!("{}", json!({ "error": { "code": code, "message": error.to_string() } }));
             }

@@ -124,6 +124,44 @@ pub fn prepare_signature(png: &[u8]) -> Result<PreparedPhoto, MediaError> {
     })
 }
 
+/// A photo or signature prepared elsewhere, as read back here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredImage {
+    /// The thumbnail made here.
+    pub thumbnail: Vec<u8>,
+    /// `image/jpeg` or `image/png`.
+    pub mime: &'static str,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// Reads a photo or signature that was prepared elsewhere (one received by sync or in a bundle) and makes its
+/// thumbnail: the stored bytes are kept exactly, since their hash is their name. A JPEG gives a JPEG thumbnail,
+/// a PNG a PNG one, as [`prepare_photo`] and [`prepare_signature`] do.
+///
+/// # Errors
+///
+/// Input that is not a complete JPEG or PNG within the usual limits gives the matching [`MediaError`].
+pub fn read_stored(stored: &[u8]) -> Result<StoredImage, MediaError> {
+    let opts = PhotoOptions::default();
+    check_input_size(stored, opts.max_input_bytes)?;
+    let format = sniff(stored).ok_or(MediaError::NotAnImage)?;
+    let decoder = open_decoder(stored, format)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > opts.max_pixels {
+        return Err(MediaError::DimensionsTooLarge { width, height });
+    }
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(e, width, height))?;
+    let (tw, th) = fit_within(width, height, opts.thumbnail_long_edge);
+    let (thumbnail, mime) = match format {
+        ImageFormat::Png => (encode_png(&downscale_dynamic(&to_8bit(image), tw, th))?, MIME_PNG),
+        _ => (encode_jpeg(&downscale(&flatten_to_rgb(image), tw, th), opts.quality.clamp(1, 100))?, MIME_JPEG),
+    };
+    Ok(StoredImage { thumbnail, mime, width, height })
+}
+
 fn check_input_size(input: &[u8], limit: u64) -> Result<(), MediaError> {
     let bytes = input.len() as u64;
     if bytes == 0 {

@@ -34,6 +34,9 @@ pub enum RecordError {
     /// The document is valid Automerge but not a household file this app can read.
     #[error("文档不是有效的户档：{0}")]
     NotAHousehold(String),
+    /// Changes build on earlier changes this replica does not hold; the whole history must be fetched.
+    #[error("缺少之前的 {0} 个更改，需要获取该户的完整记录")]
+    MissingHistory(usize),
     /// A field path does not exist in the document.
     #[error("找不到字段：{0}")]
     NoSuchField(String),
@@ -51,6 +54,7 @@ impl RecordError {
         match self {
             RecordError::Corrupt(_) => "record.corrupt",
             RecordError::NotAHousehold(_) => "record.not_a_household",
+            RecordError::MissingHistory(_) => "record.missing_history",
             RecordError::NoSuchField(_) => "record.no_such_field",
             RecordError::Unsupported(_) => "record.unsupported",
             RecordError::Automerge(_) => "record.automerge",
@@ -212,6 +216,49 @@ impl HouseholdDoc {
     pub fn apply_changes(&mut self, changes: Vec<Change>) -> Result<(), RecordError> {
         self.doc.apply_changes(changes)?;
         Ok(())
+    }
+
+    /// Starts a document from raw changes received for household `id` (sync, bundles). The changes must form this
+    /// household's complete history.
+    pub fn from_changes(id: Uuid, changes: Vec<Change>, actor: ActorId) -> Result<Self, RecordError> {
+        let mut doc = HouseholdDoc { doc: AutoCommit::new().with_actor(actor) };
+        doc.apply_remote(id, changes)?;
+        Ok(doc)
+    }
+
+    /// Applies raw changes received for this household (sync, bundles), refusing, with the document left as it
+    /// was, changes that lack their history or that would make the document another household's (a foreign
+    /// creation change carries its own `id`, which would then be in conflict). Returns how many were new.
+    pub fn apply_remote(&mut self, id: Uuid, changes: Vec<Change>) -> Result<usize, RecordError> {
+        let before = self.doc.get_heads();
+        let fresh: Vec<Change> =
+            changes.into_iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()).collect();
+        let count = fresh.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        let mut candidate = self.doc.fork();
+        candidate.apply_changes(fresh)?;
+        let missing = candidate.get_missing_deps(&[]);
+        if !missing.is_empty() {
+            return Err(RecordError::MissingHistory(missing.len()));
+        }
+        let ids: Vec<Option<String>> = candidate
+            .get_all(ROOT, "id")?
+            .into_iter()
+            .map(|(v, _)| match v {
+                automerge::Value::Scalar(s) => s.as_str().map(str::to_string),
+                _ => None,
+            })
+            .collect();
+        let kind_ok = matches!(candidate.get(ROOT, "kind")?, Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some("household"));
+        if !kind_ok || ids.is_empty() || ids.iter().any(|v| v.as_deref() != Some(id.to_string().as_str())) {
+            return Err(RecordError::NotAHousehold(format!("更改不属于户 {id}")));
+        }
+        // Apply to the real document only now that the result is known to be sound; the fork is discarded.
+        let fresh = candidate.get_changes(&before).into_iter().collect::<Vec<_>>();
+        self.doc.apply_changes(fresh)?;
+        Ok(count)
     }
 
     /// Merges another replica of the same household into this one.

@@ -8,6 +8,7 @@
 mod photos;
 mod projection;
 mod schema;
+mod sync_state;
 
 use chrono::{DateTime, Utc};
 use hudang_domain::{CheckContext, Finding, Household, Policy, checks, idcard};
@@ -22,6 +23,7 @@ use uuid::Uuid;
 pub use photos::PhotoTarget;
 pub use projection::{HouseholdSummary, ListFilter, pinyin_initials, search_text};
 pub use schema::SCHEMA_VERSION;
+pub use sync_state::{MissingPhoto, Outgoing, RemoteApply, SyncSettings, check_photo_bytes, parse_changes};
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "hudang.sqlite3";
@@ -166,11 +168,11 @@ fn verify_database(conn: &Connection) -> Result<()> {
     }
 }
 
-fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
-fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         params![key, value],
@@ -320,17 +322,7 @@ impl Store {
 
     fn insert_document(&mut self, id: Uuid, doc: &mut HouseholdDoc, provenance: &Provenance) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let exists: bool = tx
-            .query_row("SELECT 1 FROM documents WHERE household_id = ?1", [id.to_string()], |_| Ok(true))
-            .optional()?
-            .is_some();
-        if exists {
-            return Err(StoreError::AlreadyExists(id));
-        }
-        tx.execute(
-            "INSERT INTO documents(household_id, snapshot, chunk_count, updated_at) VALUES (?1, ?2, 0, ?3)",
-            params![id.to_string(), doc.save(), provenance.at.to_rfc3339()],
-        )?;
+        insert_snapshot(&tx, id, doc, provenance.at)?;
         audit_tx(&tx, provenance, Some(id), "")?;
         projection::refresh(&tx, id, doc, &self.identity, &self.policy, provenance.at.date_naive())?;
         tx.commit()?;
@@ -439,7 +431,7 @@ impl Store {
                 if doc.id()? != id {
                     return Err(StoreError::InvalidInput(vec!["文档的户编号与所声明的不一致".into()]));
                 }
-                insert_snapshot(&tx, id, &doc.save(), at)?;
+                insert_snapshot(&tx, id, &mut doc, at)?;
                 projection::refresh(&tx, id, &mut doc, &self.identity, &self.policy, at.date_naive())?;
             }
             Err(e) => return Err(e),
@@ -513,7 +505,7 @@ impl Store {
         let ids = self.household_ids()?;
         let provenance = self.provenance(at, "rebuild");
         let tx = self.conn.transaction()?;
-        for table in ["households", "id_numbers", "findings", "conflicts"] {
+        for table in ["households", "id_numbers", "findings", "conflicts", "photo_refs"] {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
         // ID numbers first, so the duplicate check sees every household. The households are kept in memory between
@@ -673,7 +665,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         for household in households {
             let mut doc = HouseholdDoc::create(household, actor.clone(), provenance)?;
-            insert_snapshot(&tx, household.id, &doc.save(), provenance.at)?;
+            insert_snapshot(&tx, household.id, &mut doc, provenance.at)?;
             projection::write_id_numbers(&tx, household)?;
         }
         let holders = projection::id_holders(&tx, None)?;
@@ -714,10 +706,10 @@ pub(crate) fn load_document(conn: &Connection, id: Uuid, identity: &DeviceIdenti
 }
 
 /// Stores a new household's first snapshot; an id already present is refused.
-fn insert_snapshot(conn: &Connection, id: Uuid, snapshot: &[u8], at: DateTime<Utc>) -> Result<()> {
+pub(crate) fn insert_snapshot(conn: &Connection, id: Uuid, doc: &mut HouseholdDoc, at: DateTime<Utc>) -> Result<()> {
     conn.execute(
-        "INSERT INTO documents(household_id, snapshot, chunk_count, updated_at) VALUES (?1, ?2, 0, ?3)",
-        params![id.to_string(), snapshot, at.to_rfc3339()],
+        "INSERT INTO documents(household_id, snapshot, chunk_count, updated_at, heads) VALUES (?1, ?2, 0, ?3, ?4)",
+        params![id.to_string(), doc.save(), at.to_rfc3339(), sync_state::heads_text(&doc.heads())],
     )
     .map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -728,10 +720,16 @@ fn insert_snapshot(conn: &Connection, id: Uuid, snapshot: &[u8], at: DateTime<Ut
     Ok(())
 }
 
-fn append_chunk(tx: &Transaction<'_>, id: Uuid, doc: &mut HouseholdDoc, chunk: &[u8], at: DateTime<Utc>) -> Result<()> {
+pub(crate) fn append_chunk(
+    tx: &Transaction<'_>,
+    id: Uuid,
+    doc: &mut HouseholdDoc,
+    chunk: &[u8],
+    at: DateTime<Utc>,
+) -> Result<()> {
     let count: i64 = tx.query_row(
-        "UPDATE documents SET chunk_count = chunk_count + 1, updated_at = ?2 WHERE household_id = ?1 RETURNING chunk_count",
-        params![id.to_string(), at.to_rfc3339()],
+        "UPDATE documents SET chunk_count = chunk_count + 1, updated_at = ?2, heads = ?3 WHERE household_id = ?1 RETURNING chunk_count",
+        params![id.to_string(), at.to_rfc3339(), sync_state::heads_text(&doc.heads())],
         |r| r.get(0),
     )?;
     if count >= COMPACT_AFTER_CHUNKS {
@@ -753,7 +751,7 @@ fn compact_tx(tx: &Transaction<'_>, id: Uuid, doc: &mut HouseholdDoc) -> Result<
     Ok(())
 }
 
-fn audit_tx(tx: &Connection, provenance: &Provenance, household: Option<Uuid>, detail: &str) -> Result<()> {
+pub(crate) fn audit_tx(tx: &Connection, provenance: &Provenance, household: Option<Uuid>, detail: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO audit(at, user, device, action, household_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![

@@ -32,7 +32,7 @@ pub(crate) fn photo_path(store: &Store, sha256: &str, thumbnail: bool) -> Result
 }
 
 /// Writes a file so that it is complete on disk before anything refers to it: temp file, fsync, rename, fsync dir.
-fn write_durably(path: &PathBuf, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_durably(path: &PathBuf, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().expect("photo paths have a folder");
     std::fs::create_dir_all(dir)?;
     let tmp = path.with_extension("tmp");

@@ -254,6 +254,12 @@ pub(crate) fn write_projection(
             f.message
         ])?;
     }
+    conn.execute("DELETE FROM photo_refs WHERE household_id = ?1", [&id])?;
+    let mut insert =
+        conn.prepare_cached("INSERT OR IGNORE INTO photo_refs(sha256, household_id, mime) VALUES (?1, ?2, ?3)")?;
+    for (_, photo) in household.photo_refs() {
+        insert.execute(params![photo.sha256, id, photo.mime])?;
+    }
     conn.execute("DELETE FROM conflicts WHERE household_id = ?1", [&id])?;
     let mut insert =
         conn.prepare_cached("INSERT INTO conflicts(household_id, path, label, candidates) VALUES (?1, ?2, ?3, ?4)")?;

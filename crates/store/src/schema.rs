@@ -92,6 +92,25 @@ const MIGRATIONS: &[&str] = &[
         detail       TEXT NOT NULL
     );
     ",
+    // 2: sync. The heads each document has, the heads the server is known to hold, photos already uploaded, and
+    // which photos each household references (a projection, rebuilt with the others).
+    "
+    ALTER TABLE documents ADD COLUMN heads TEXT NOT NULL DEFAULT '';
+    CREATE TABLE sync_state (
+        household_id TEXT PRIMARY KEY,
+        server_heads TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE photos_sent (
+        sha256 TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+    CREATE TABLE photo_refs (
+        sha256       TEXT NOT NULL,
+        household_id TEXT NOT NULL,
+        mime         TEXT NOT NULL,
+        PRIMARY KEY (sha256, household_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX photo_refs_by_household ON photo_refs(household_id);
+    ",
 ];
 
 /// The schema version this build writes.
