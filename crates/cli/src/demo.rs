@@ -168,9 +168,12 @@ pub fn unplantable_checks() -> Vec<String> {
 const AREA_CODE: &str = "532503";
 /// Other counties of 红河州, where some spouses married in from.
 const OTHER_AREA_CODES: &[&str] = &["532501", "532502", "532524", "532525", "532527", "532528", "532531"];
-const COUNTY: &str = "蒙自市";
-const TOWNSHIP: &str = "芷村镇";
-const VILLAGE: &str = "芷村村";
+/// The demo village's county.
+pub const COUNTY: &str = "蒙自市";
+/// The demo village's township.
+pub const TOWNSHIP: &str = "芷村镇";
+/// The demo village.
+pub const VILLAGE: &str = "芷村村";
 const VILLAGE_LAT: f64 = 23.37;
 const VILLAGE_LON: f64 = 103.38;
 const GROUP_NAMES: &[&str] = &["一组", "二组", "三组", "四组", "五组", "六组", "七组", "八组"];

@@ -91,7 +91,10 @@ fn progress_text(p: &SyncProgress) -> String {
 /// A plain account of what went each way.
 pub fn summary_text(s: &SyncSummary) -> String {
     let mut lines = vec![
-        format!("已发送：{} 户的 {} 条更改（服务器新收 {} 条），{} 张照片", s.households_sent, s.changes_sent, s.changes_accepted, s.photos_sent),
+        format!(
+            "已发送：{} 户的 {} 条更改（服务器新收 {} 条），{} 张照片",
+            s.households_sent, s.changes_sent, s.changes_accepted, s.photos_sent
+        ),
         format!(
             "已接收：{} 户有更新（其中新户 {} 户），{} 条更改，{} 张照片",
             s.households_received, s.households_new, s.changes_received, s.photos_received
@@ -146,7 +149,11 @@ pub fn bundle(dir: &Path, out: &Output, command: BundleCommand) -> Result<ExitCo
                     report.households_new,
                     report.changes_new,
                     report.photos_new,
-                    if report.conflicts_open > 0 { format!("；有 {} 处冲突待处理", report.conflicts_open) } else { String::new() }
+                    if report.conflicts_open > 0 {
+                        format!("；有 {} 处冲突待处理", report.conflicts_open)
+                    } else {
+                        String::new()
+                    }
                 )
             });
         }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use error::MediaError;
-pub use photo::{SIGNATURE_MAX_BYTES, SIGNATURE_MAX_SIDE, prepare_photo, prepare_signature, read_stored, StoredImage};
+pub use photo::{SIGNATURE_MAX_BYTES, SIGNATURE_MAX_SIDE, StoredImage, prepare_photo, prepare_signature, read_stored};
 
 /// MIME type of every prepared photo.
 pub const MIME_JPEG: &str = "image/jpeg";

@@ -308,10 +308,7 @@ impl Store {
         }
         if require_complete && !report.incomplete.is_empty() {
             // Dropping the transaction rolls back every household applied before this one.
-            return Err(StoreError::InvalidInput(vec![format!(
-                "{} 户缺少之前的更改",
-                report.incomplete.len()
-            )]));
+            return Err(StoreError::InvalidInput(vec![format!("{} 户缺少之前的更改", report.incomplete.len())]));
         }
         if let Some(cursor) = cursor {
             meta_set(&tx, "pull_cursor", &cursor.to_string())?;
@@ -375,7 +372,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.sha256 FROM photo_refs r JOIN photos p ON p.sha256 = r.sha256 WHERE r.household_id = ?1 ORDER BY r.sha256",
         )?;
-        let shas = stmt.query_map([household.to_string()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<_>>()?;
+        let shas =
+            stmt.query_map([household.to_string()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(shas)
     }
 

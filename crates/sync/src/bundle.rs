@@ -115,7 +115,6 @@ pub fn import_bundle(store: &mut Store, bytes: &[u8], at: DateTime<Utc>) -> Resu
 
 /// A photo in a bundle must be an image we can read; its hash was checked when the bundle was decoded.
 fn hudang_media_check(bytes: &[u8], sha256: &str) -> Result<(), SyncError> {
-    hudang_store::check_photo_bytes(bytes).map_err(|e| {
-        SyncError::Local(format!("数据包中的照片 {} 无法读取（{e}），未导入任何内容", &sha256[..12]))
-    })
+    hudang_store::check_photo_bytes(bytes)
+        .map_err(|e| SyncError::Local(format!("数据包中的照片 {} 无法读取（{e}），未导入任何内容", &sha256[..12])))
 }

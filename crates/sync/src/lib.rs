@@ -224,9 +224,11 @@ pub fn sync(
     at: DateTime<Utc>,
 ) -> SyncOutcome {
     let mut run = Run { store, transport, options, progress, summary: SyncSummary::default(), at };
-    let result = run.push().and_then(|_| run.upload_photos()).and_then(|_| run.pull()).and_then(|_| {
-        if run.options.download_photos { run.download_photos() } else { Ok(()) }
-    });
+    let result = run
+        .push()
+        .and_then(|_| run.upload_photos())
+        .and_then(|_| run.pull())
+        .and_then(|_| if run.options.download_photos { run.download_photos() } else { Ok(()) });
     let (sent, received) = transport.body_bytes();
     run.summary.bytes_sent = sent;
     run.summary.bytes_received = received;
@@ -503,7 +505,7 @@ impl Run<'_> {
 
 /// The changes of a whole saved document, as raw bytes, dependencies first.
 pub fn changes_of_document(bytes: &[u8]) -> Result<Vec<Vec<u8>>, SyncError> {
-    let mut doc = automerge::AutoCommit::load(bytes)
-        .map_err(|e| SyncError::Protocol(format!("收到的户档无法读取：{e}")))?;
+    let mut doc =
+        automerge::AutoCommit::load(bytes).map_err(|e| SyncError::Protocol(format!("收到的户档无法读取：{e}")))?;
     Ok(doc.get_changes(&[]).iter().map(|c| c.raw_bytes().to_vec()).collect())
 }

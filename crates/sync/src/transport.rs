@@ -64,13 +64,7 @@ impl HttpTransport {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| SyncError::Config(format!("无法创建网络连接：{e}")))?;
-        Ok(HttpTransport {
-            client,
-            base,
-            token: token.map(str::to_string),
-            sent: Cell::new(0),
-            received: Cell::new(0),
-        })
+        Ok(HttpTransport { client, base, token: token.map(str::to_string), sent: Cell::new(0), received: Cell::new(0) })
     }
 
     fn url(&self, path: &str) -> String {

@@ -130,7 +130,8 @@ fn id_number(year: i32, seq: u16) -> String {
 
 fn household(n: u128, head: &str, village: &str) -> Household {
     let mut h = Household::new(Uuid::from_u128(n));
-    h.area = Area { county: "蒙自市".into(), township: TOWNSHIP.into(), village: village.into(), group: "三组".into() };
+    h.area =
+        Area { county: "蒙自市".into(), township: TOWNSHIP.into(), village: village.into(), group: "三组".into() };
     h.phone = format!("1380000{n:04}");
     let head_id = Uuid::from_u128(n * 100 + 1);
     h.head_member_id = Some(head_id);
@@ -160,7 +161,11 @@ fn add_photo(device: &mut Device, household: Uuid, n: u128, seed: u64) -> String
     let jpeg = camera_jpeg(640, 480, seed, &CameraExif::default());
     let provenance = device.store.provenance(at(5), "photo");
     let target = PhotoTarget::Visit(Uuid::from_u128(n * 100 + 50));
-    device.store.add_photo(household, target, Uuid::from_u128(seed as u128 + 0xF000), &jpeg, "", &provenance).unwrap().sha256
+    device
+        .store
+        .add_photo(household, target, Uuid::from_u128(seed as u128 + 0xF000), &jpeg, "", &provenance)
+        .unwrap()
+        .sha256
 }
 
 fn add_member(device: &mut Device, household: Uuid, member: u128, name: &str) {
@@ -352,7 +357,6 @@ fn syncs_cut_at_random_bytes_resume_without_loss_or_duplicates() {
         if outcome.error.is_none() {
             break;
         }
-        eprintln!("upload cut: {:?} {:?}", outcome.error, outcome.summary);
         cuts += 1;
         assert!(cuts < 60, "upload never completed");
     }
@@ -514,7 +518,14 @@ fn bundles_relay_through_a_team_leader_to_the_county() {
     worker.create_household(&h, &worker.provenance(at(1), "create")).unwrap();
     let jpeg = camera_jpeg(320, 240, 9, &CameraExif::default());
     let photo = worker
-        .add_photo(h.id, PhotoTarget::Visit(Uuid::from_u128(6050)), Uuid::from_u128(1), &jpeg, "", &worker.provenance(at(2), "photo"))
+        .add_photo(
+            h.id,
+            PhotoTarget::Visit(Uuid::from_u128(6050)),
+            Uuid::from_u128(1),
+            &jpeg,
+            "",
+            &worker.provenance(at(2), "photo"),
+        )
         .unwrap();
     let first = hudang_sync::export_bundle(&worker, None, Uuid::from_u128(1), at(3)).unwrap();
     let bytes = first.encode();
