@@ -60,6 +60,13 @@ pub fn sync(dir: &Path, out: &Output, no_photos: bool, retries: u32) -> Result<E
     let options = SyncOptions { download_photos: !no_photos, retries, ..SyncOptions::default() };
     let json_progress = out.json;
     let mut progress = |p: &SyncProgress| {
+        // Photo counts tick once a photo; a line every 25 is enough for a terminal.
+        if let SyncProgress::UploadingPhotos { done, total } | SyncProgress::DownloadingPhotos { done, total } = p
+            && done % 25 != 0
+            && done != total
+        {
+            return;
+        }
         // Progress goes to stderr, so stdout stays one JSON document or one summary.
         if json_progress {
             eprintln!("{}", serde_json::to_string(p).expect("progress serialises"));
