@@ -221,44 +221,51 @@ impl HouseholdDoc {
     /// Starts a document from raw changes received for household `id` (sync, bundles). The changes must form this
     /// household's complete history.
     pub fn from_changes(id: Uuid, changes: Vec<Change>, actor: ActorId) -> Result<Self, RecordError> {
-        let mut doc = HouseholdDoc { doc: AutoCommit::new().with_actor(actor) };
+        let mut doc = HouseholdDoc::without_history(actor);
         doc.apply_remote(id, changes)?;
         Ok(doc)
     }
 
-    /// Applies raw changes received for this household (sync, bundles), refusing, with the document left as it
-    /// was, changes that lack their history or that would make the document another household's (a foreign
-    /// creation change carries its own `id`, which would then be in conflict). Returns how many were new.
-    pub fn apply_remote(&mut self, id: Uuid, changes: Vec<Change>) -> Result<usize, RecordError> {
-        let before = self.doc.get_heads();
-        let fresh: Vec<Change> =
-            changes.into_iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()).collect();
-        let count = fresh.len();
-        if count == 0 {
-            return Ok(0);
+    /// A document with no history yet, to receive a household's whole history with [`HouseholdDoc::apply_remote`].
+    pub fn without_history(actor: ActorId) -> Self {
+        HouseholdDoc { doc: AutoCommit::new().with_actor(actor) }
+    }
+
+    /// Applies raw changes received for this household (sync, bundles, a device's push) and returns those that
+    /// were new here, each once. Refused: changes that lack their history ([`RecordError::MissingHistory`]), and
+    /// changes that would make the document another household's: a second creation change (one without
+    /// dependencies), or a result whose `id` is not `id` or is in conflict. After an error the document must be
+    /// discarded (Automerge may hold changes waiting for their dependencies); callers load it again.
+    pub fn apply_remote(&mut self, id: Uuid, changes: Vec<Change>) -> Result<Vec<Change>, RecordError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let fresh: Vec<Change> = changes
+            .into_iter()
+            .filter(|c| seen.insert(c.hash()) && self.doc.get_change_by_hash(&c.hash()).is_none())
+            .collect();
+        if fresh.is_empty() {
+            return Ok(fresh);
         }
-        let mut candidate = self.doc.fork();
-        candidate.apply_changes(fresh)?;
-        let missing = candidate.get_missing_deps(&[]);
+        // A household's history has exactly one change without dependencies, its creation; another one starts
+        // some other document.
+        let roots = fresh.iter().filter(|c| c.deps().is_empty()).count();
+        let has_history = !self.doc.get_heads().is_empty();
+        if roots > usize::from(!has_history) {
+            return Err(RecordError::NotAHousehold(format!("更改中含有另一份文档的起始修改，不属于户 {id}")));
+        }
+        self.doc.apply_changes(fresh.clone())?;
+        let missing = self.doc.get_missing_deps(&[]);
         if !missing.is_empty() {
             return Err(RecordError::MissingHistory(missing.len()));
         }
-        let ids: Vec<Option<String>> = candidate
-            .get_all(ROOT, "id")?
-            .into_iter()
-            .map(|(v, _)| match v {
-                automerge::Value::Scalar(s) => s.as_str().map(str::to_string),
-                _ => None,
-            })
-            .collect();
-        let kind_ok = matches!(candidate.get(ROOT, "kind")?, Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some("household"));
-        if !kind_ok || ids.is_empty() || ids.iter().any(|v| v.as_deref() != Some(id.to_string().as_str())) {
+        let wanted = id.to_string();
+        let ids = self.doc.get_all(ROOT, "id")?;
+        let id_ok = !ids.is_empty()
+            && ids.iter().all(|(v, _)| matches!(v, automerge::Value::Scalar(s) if s.as_str() == Some(wanted.as_str())));
+        let kind_ok = matches!(self.doc.get(ROOT, "kind")?, Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some("household"));
+        if !id_ok || !kind_ok {
             return Err(RecordError::NotAHousehold(format!("更改不属于户 {id}")));
         }
-        // Apply to the real document only now that the result is known to be sound; the fork is discarded.
-        let fresh = candidate.get_changes(&before).into_iter().collect::<Vec<_>>();
-        self.doc.apply_changes(fresh)?;
-        Ok(count)
+        Ok(fresh)
     }
 
     /// Merges another replica of the same household into this one.

@@ -9,11 +9,11 @@ use crate::error::{Result, ServerError};
 use crate::storage::{
     self, Area, AuditEntry, DocumentWrite, LoggedChange, Projection, Session, Storage, StoredDocument, Writer,
 };
-use automerge::{AutoCommit, Change};
+use automerge::Change;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use hudang_domain::{CheckContext, Household, Policy, Severity, SignerRole, checks, idcard};
 use hudang_protocol::{HouseholdChanges, PushOutcome, PushRequest, PushResponse};
-use hudang_record::{FieldConflict, HouseholdDoc, actor_for_device};
+use hudang_record::{FieldConflict, HouseholdDoc, RecordError, actor_for_device};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 use uuid::Uuid;
@@ -128,9 +128,7 @@ enum Prepared {
 
 /// How a prepared document will be stored.
 enum WritePlan {
-    /// A new document, already saved whole.
-    Saved(Vec<u8>),
-    /// Enough chunks: save the whole document as a new snapshot.
+    /// A new document, or enough chunks: save the whole document as a new snapshot.
     Compact,
     /// Append what was added after these heads.
     ChunkAfter(Vec<automerge::ChangeHash>),
@@ -151,6 +149,10 @@ fn prepare(household: Uuid, stored: Option<StoredDocument>, changes: &[Change], 
     // The actor never writes here; any fixed id does.
     let actor = actor_for_device(Uuid::nil());
     let base_version = stored.as_ref().map(|s| s.version);
+    let received = |e: RecordError| match e {
+        RecordError::MissingHistory(_) => None,
+        other => Some(bad_change(household, other.to_string())),
+    };
     let (mut doc, plan, new_changes) = match stored {
         Some(stored) => {
             if !area.contains(&stored.village_key) {
@@ -158,12 +160,10 @@ fn prepare(household: Uuid, stored: Option<StoredDocument>, changes: &[Change], 
             }
             let mut doc = HouseholdDoc::load(&stored.bytes, actor)?;
             let old_heads = doc.heads();
-            let mut seen = BTreeSet::new();
-            let new: Vec<Change> = changes
-                .iter()
-                .filter(|c| seen.insert(c.hash()) && doc.automerge().get_change_meta_by_hash(&c.hash()).is_none())
-                .cloned()
-                .collect();
+            let new = match doc.apply_remote(household, changes.to_vec()) {
+                Ok(new) => new,
+                Err(e) => return received(e).map_or(Ok(Prepared::NeedHistory), Err),
+            };
             if new.is_empty() {
                 let heads = old_heads.iter().map(|h| h.0).collect();
                 return Ok(Prepared::Applied(Box::new(Applied {
@@ -173,12 +173,6 @@ fn prepare(household: Uuid, stored: Option<StoredDocument>, changes: &[Change], 
                     update: None,
                 })));
             }
-            // A household document has one change without dependencies, its creation: another one is the
-            // start of some other document.
-            if new.iter().any(|c| c.deps().is_empty()) {
-                return Err(bad_change(household, "含有另一份文档的起始修改"));
-            }
-            doc.apply_changes(new.clone()).map_err(|e| bad_change(household, e.to_string()))?;
             let plan = if stored.chunk_count + 1 >= COMPACT_AFTER_CHUNKS {
                 WritePlan::Compact
             } else {
@@ -187,36 +181,20 @@ fn prepare(household: Uuid, stored: Option<StoredDocument>, changes: &[Change], 
             (doc, plan, new)
         }
         None => {
-            let roots = changes.iter().filter(|c| c.deps().is_empty()).count();
-            if roots > 1 {
-                return Err(bad_change(household, "含有多份文档的起始修改"));
-            }
-            let mut automerge = AutoCommit::new();
-            automerge.apply_changes(changes.to_vec()).map_err(|e| bad_change(household, e.to_string()))?;
-            if roots == 0 || !automerge.get_missing_deps(&[]).is_empty() {
-                return Ok(Prepared::NeedHistory);
-            }
-            let bytes = automerge.save();
-            let doc = HouseholdDoc::load(&bytes, actor).map_err(|e| bad_change(household, e.to_string()))?;
-            let mut seen = BTreeSet::new();
-            let new: Vec<Change> = changes.iter().filter(|c| seen.insert(c.hash())).cloned().collect();
-            (doc, WritePlan::Saved(bytes), new)
+            let mut doc = HouseholdDoc::without_history(actor.clone());
+            let new = match doc.apply_remote(household, changes.to_vec()) {
+                Ok(new) => new,
+                Err(e) => return received(e).map_or(Ok(Prepared::NeedHistory), Err),
+            };
+            (doc, WritePlan::Compact, new)
         }
     };
-    if !doc.automerge().get_missing_deps(&[]).is_empty() {
-        return Ok(Prepared::NeedHistory);
-    }
-    match doc.id() {
-        Ok(id) if id == household => {}
-        _ => return Err(bad_change(household, "修改不属于该户")),
-    }
     let view = HouseholdView::read(&mut doc).map_err(|e| bad_change(household, e.to_string()))?;
     if !area.contains(&view.village_key()) {
         return Err(ServerError::OutsideArea(household));
     }
     let heads = doc.heads().iter().map(|h| h.0).collect();
     let write = match plan {
-        WritePlan::Saved(bytes) => DocumentWrite::Snapshot(bytes),
         WritePlan::Compact => DocumentWrite::Snapshot(doc.save()),
         WritePlan::ChunkAfter(heads) => DocumentWrite::Chunk(doc.save_after(&heads)),
     };

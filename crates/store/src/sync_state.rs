@@ -251,7 +251,7 @@ impl Store {
             let (mut doc, new_changes, created) = match existing {
                 Some(mut doc) => {
                     let heads = doc.heads();
-                    match doc.apply_remote(household, changes) {
+                    match doc.apply_remote(household, changes).map(|fresh| fresh.len()) {
                         Ok(0) => (doc, 0, false),
                         Ok(n) => {
                             let chunk = doc.save_after(&heads);
@@ -268,7 +268,7 @@ impl Store {
                 None => match HouseholdDoc::from_changes(household, changes, actor.clone()) {
                     Ok(mut doc) => {
                         insert_snapshot(&tx, household, &mut doc, at)?;
-                        let n = hashes.len();
+                        let n = hashes.iter().collect::<BTreeSet<_>>().len();
                         (doc, n, true)
                     }
                     Err(RecordError::MissingHistory(_)) => {

@@ -261,19 +261,25 @@ impl Run<'_> {
         let mut done = 0;
         let mut queue: std::collections::VecDeque<Uuid> = households.into();
         let mut resent: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
+        let mut carried: Option<hudang_store::Outgoing> = None;
         while !queue.is_empty() {
             // Fill one request up to the batch size; a household larger than that goes alone, split into parts
             // whose dependencies always come first, and is acknowledged only when its last part is applied.
             let mut request = PushRequest::default();
             let mut size = 0usize;
             let mut finishing: Vec<(Uuid, Vec<automerge::ChangeHash>)> = Vec::new();
-            while let Some(&household) = queue.front() {
-                let outgoing = self.store.outgoing(household)?;
+            while let Some(household) = queue.pop_front() {
+                let outgoing = match carried.take() {
+                    Some(outgoing) => outgoing,
+                    None => self.store.outgoing(household)?,
+                };
                 let bytes: usize = outgoing.changes.iter().map(|c| c.len() + 4).sum();
                 if !request.households.is_empty() && size + bytes > protocol::PUSH_BATCH_BYTES {
+                    // It starts the next request; keep what was read rather than reading it again.
+                    queue.push_front(household);
+                    carried = Some(outgoing);
                     break;
                 }
-                queue.pop_front();
                 if outgoing.changes.is_empty() {
                     self.store.mark_acknowledged(household, &outgoing.heads)?;
                     done += 1;
