@@ -85,7 +85,7 @@ pub fn create_enrol_code(
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>> {
     if normalise_enrol_code(code).chars().count() != ENROL_CODE_LENGTH {
-        return Err(ServerError::InvalidInput(format!("注册码应为 {ENROL_CODE_LENGTH} 个字符")));
+        return Err(ServerError::InvalidInput(format!("登记码应为 {ENROL_CODE_LENGTH} 个字符")));
     }
     if valid_days < 1 {
         return Err(ServerError::InvalidInput("有效天数至少为 1".into()));

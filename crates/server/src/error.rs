@@ -17,7 +17,7 @@ pub enum ServerError {
     #[error("该设备或用户已被停用，请联系县级管理员")]
     Revoked,
     /// The enrolment code is unknown, already used or expired.
-    #[error("注册码无效、已使用或已过期，请向县级工作人员索取新的注册码")]
+    #[error("登记码无效、已使用或已过期，请向县级工作人员索取新的登记码")]
     InvalidEnrolCode,
     /// A household lies outside the caller's villages.
     #[error("户 {0} 不在您负责的村范围内，本次上传未保存任何内容")]

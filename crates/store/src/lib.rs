@@ -456,6 +456,11 @@ impl Store {
         projection::list(&self.conn, filter)
     }
 
+    /// Every household's summary with its search text (names, pinyin, ID numbers, phones, places), in list order.
+    pub fn rows_with_search(&self) -> Result<Vec<(HouseholdSummary, String)>> {
+        projection::rows_with_search(&self.conn)
+    }
+
     /// Searches names (汉字, pinyin initials or full pinyin), ID numbers, phones, village and group.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<HouseholdSummary>> {
         projection::search(&self.conn, query, limit)

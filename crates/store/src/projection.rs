@@ -341,6 +341,16 @@ pub(crate) fn list(conn: &Connection, filter: &ListFilter) -> Result<Vec<Househo
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Every household's summary with the text it is found by, in list order: the field app filters these in memory,
+/// so a keystroke in its search box costs no database query.
+pub(crate) fn rows_with_search(conn: &Connection) -> Result<Vec<(HouseholdSummary, String)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {SUMMARY_COLUMNS}, search FROM households ORDER BY village, grp, head_name, id"
+    ))?;
+    let rows = stmt.query_map([], |row| Ok((summary_of(row)?, row.get::<_, String>(13)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Finds households whose search text contains every term of the query.
 pub(crate) fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<HouseholdSummary>> {
     let terms: Vec<String> =

@@ -265,7 +265,7 @@ impl Storage for SqliteStorage {
                 .optional()?;
             match revoked {
                 None => return Err(ServerError::NotFound(format!("用户 {user}"))),
-                Some(Some(_)) => return Err(ServerError::InvalidInput("该用户已停用，不能再发注册码".into())),
+                Some(Some(_)) => return Err(ServerError::InvalidInput("该用户已停用，不能再发登记码".into())),
                 Some(None) => {}
             }
             conn.execute(
@@ -274,7 +274,7 @@ impl Storage for SqliteStorage {
             )
             .map_err(|e| {
                 if is_constraint(&e) {
-                    ServerError::InvalidInput("注册码重复，请重试".into())
+                    ServerError::InvalidInput("登记码重复，请重试".into())
                 } else {
                     e.into()
                 }

@@ -1,0 +1,68 @@
+//! The one error type of the field app's actions; it crosses to the UI as `{code, message}`.
+
+use serde::Serialize;
+
+/// What can go wrong in a field-app action. The message is for people (Chinese); callers branch on [`FieldError::code`].
+#[derive(Debug, thiserror::Error)]
+pub enum FieldError {
+    /// The device has no store yet: the first-run screen must come first.
+    #[error("本设备尚未设置：请先登记到县服务器，或打开演示村")]
+    NotInitialised,
+    /// What the worker entered was refused; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
+    /// The device store refused.
+    #[error(transparent)]
+    Store(#[from] hudang_store::StoreError),
+    /// A household document could not be read.
+    #[error(transparent)]
+    Record(#[from] hudang_record::RecordError),
+    /// Sync, enrolment or a bundle failed.
+    #[error(transparent)]
+    Sync(#[from] hudang_sync::SyncError),
+    /// Something unexpected below the app (opening or creating the store).
+    #[error("{message}")]
+    Other {
+        /// A stable code.
+        code: String,
+        /// What happened, in Chinese.
+        message: String,
+    },
+}
+
+impl FieldError {
+    /// A stable code for the UI.
+    pub fn code(&self) -> String {
+        match self {
+            FieldError::NotInitialised => "app.not_initialised".into(),
+            FieldError::Invalid(_) => "app.invalid_input".into(),
+            FieldError::Store(e) => e.code().into(),
+            FieldError::Record(e) => e.code().into(),
+            FieldError::Sync(e) => e.code(),
+            FieldError::Other { code, .. } => code.clone(),
+        }
+    }
+
+    /// Errors from the CLI library's store helpers come as `anyhow`; keep the store's code when there is one.
+    pub(crate) fn from_anyhow(error: anyhow::Error) -> FieldError {
+        match error.downcast::<hudang_store::StoreError>() {
+            Ok(store) => FieldError::Store(store),
+            Err(other) => FieldError::Other { code: "app.store_open".into(), message: format!("{other:#}") },
+        }
+    }
+}
+
+/// The error as it crosses to the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ErrorDto {
+    /// A stable code.
+    pub code: String,
+    /// The message for people, in Chinese.
+    pub message: String,
+}
+
+impl From<&FieldError> for ErrorDto {
+    fn from(error: &FieldError) -> Self {
+        ErrorDto { code: error.code(), message: error.to_string() }
+    }
+}
