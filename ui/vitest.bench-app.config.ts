@@ -8,5 +8,6 @@ export default defineConfig({
     testTimeout: 900_000,
     hookTimeout: 120_000,
     reporters: ['verbose'],
+    globalSetup: ['tests/e2e/node-compat.ts'],
   },
 })

@@ -215,7 +215,12 @@ pub async fn sign(
 }
 
 #[tauri::command]
-pub async fn resolve_conflict(shared: State<'_, Shared>, id: String, path: String, value: Json) -> Reply<HouseholdView> {
+pub async fn resolve_conflict(
+    shared: State<'_, Shared>,
+    id: String,
+    path: String,
+    value: Json,
+) -> Reply<HouseholdView> {
     let id = parse_id(&id)?;
     view_after(&shared, id, move |app| app.resolve_conflict(id, &path, &value, now())).await
 }

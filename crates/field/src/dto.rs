@@ -151,6 +151,12 @@ pub enum Collection {
     Inspections,
     /// 两不愁三保障.
     Assessments,
+    /// 帮扶责任人 pairings.
+    Helpers,
+    /// 贫困状态 changes with their year.
+    StatusChanges,
+    /// A worker's note on a data-check warning.
+    CheckNotes,
 }
 
 impl Collection {
@@ -164,6 +170,9 @@ impl Collection {
             Collection::Contacts => "contacts",
             Collection::Inspections => "inspections",
             Collection::Assessments => "assessments",
+            Collection::Helpers => "helpers",
+            Collection::StatusChanges => "status_changes",
+            Collection::CheckNotes => "check_notes",
         }
     }
 
@@ -177,6 +186,9 @@ impl Collection {
             Collection::Contacts => "contact.add",
             Collection::Inspections => "inspection.add",
             Collection::Assessments => "assessment.add",
+            Collection::Helpers => "helper.add",
+            Collection::StatusChanges => "status.add",
+            Collection::CheckNotes => "check_note.add",
         }
     }
 
@@ -190,6 +202,9 @@ impl Collection {
             Collection::Contacts => "电话联系",
             Collection::Inspections => "六看一问",
             Collection::Assessments => "两不愁三保障评估",
+            Collection::Helpers => "帮扶责任人",
+            Collection::StatusChanges => "贫困状态变更",
+            Collection::CheckNotes => "核查说明",
         }
     }
 }

@@ -11,15 +11,15 @@ pub enum FieldError {
     /// What the worker entered was refused; the message names the field.
     #[error("{0}")]
     Invalid(String),
-    /// The device store refused.
+    /// The device store refused. (Boxed, like the other wrapped errors, so a `Result` stays small.)
     #[error(transparent)]
-    Store(#[from] hudang_store::StoreError),
+    Store(Box<hudang_store::StoreError>),
     /// A household document could not be read.
     #[error(transparent)]
-    Record(#[from] hudang_record::RecordError),
+    Record(Box<hudang_record::RecordError>),
     /// Sync, enrolment or a bundle failed.
     #[error(transparent)]
-    Sync(#[from] hudang_sync::SyncError),
+    Sync(Box<hudang_sync::SyncError>),
     /// Something unexpected below the app (opening or creating the store).
     #[error("{message}")]
     Other {
@@ -46,7 +46,7 @@ impl FieldError {
     /// Errors from the CLI library's store helpers come as `anyhow`; keep the store's code when there is one.
     pub(crate) fn from_anyhow(error: anyhow::Error) -> FieldError {
         match error.downcast::<hudang_store::StoreError>() {
-            Ok(store) => FieldError::Store(store),
+            Ok(store) => FieldError::Store(Box::new(store)),
             Err(other) => FieldError::Other { code: "app.store_open".into(), message: format!("{other:#}") },
         }
     }
@@ -64,5 +64,23 @@ pub struct ErrorDto {
 impl From<&FieldError> for ErrorDto {
     fn from(error: &FieldError) -> Self {
         ErrorDto { code: error.code(), message: error.to_string() }
+    }
+}
+
+impl From<hudang_store::StoreError> for FieldError {
+    fn from(error: hudang_store::StoreError) -> Self {
+        FieldError::Store(Box::new(error))
+    }
+}
+
+impl From<hudang_record::RecordError> for FieldError {
+    fn from(error: hudang_record::RecordError) -> Self {
+        FieldError::Record(Box::new(error))
+    }
+}
+
+impl From<hudang_sync::SyncError> for FieldError {
+    fn from(error: hudang_sync::SyncError) -> Self {
+        FieldError::Sync(Box::new(error))
     }
 }

@@ -127,7 +127,14 @@ impl FieldApp {
             store.create_many_as_found(chunk, &provenance)?;
         }
         for photo in &village.photos {
-            store.add_photo(photo.household, photo.target.into(), photo.photo_id, &photo.jpeg, &photo.caption, &provenance)?;
+            store.add_photo(
+                photo.household,
+                photo.target.into(),
+                photo.photo_id,
+                &photo.jpeg,
+                &photo.caption,
+                &provenance,
+            )?;
         }
         Ok(())
     }
@@ -285,7 +292,12 @@ impl FieldApp {
                 fill(&mut value, "assessed_at", now);
                 fill(&mut value, "assessed_by", Json::String(user.clone()));
             }
-            Collection::Members | Collection::Conditions | Collection::Incomes => {}
+            Collection::CheckNotes => fill(&mut value, "by", Json::String(user.clone())),
+            Collection::Members
+            | Collection::Conditions
+            | Collection::Incomes
+            | Collection::Helpers
+            | Collection::StatusChanges => {}
         }
         let value = Json::Object(value);
         let provenance = store.provenance(at, collection.action());
@@ -331,7 +343,8 @@ impl FieldApp {
         let target = match target {
             PhotoTargetDto::Visit { visit_id } => PhotoTarget::Visit(*visit_id),
             PhotoTargetDto::Inspection { inspection_id, item } => {
-                let item: InspectionItem = item.parse().map_err(|e: hudang_domain::UnknownCode| FieldError::Invalid(e.to_string()))?;
+                let item: InspectionItem =
+                    item.parse().map_err(|e: hudang_domain::UnknownCode| FieldError::Invalid(e.to_string()))?;
                 PhotoTarget::Inspection(*inspection_id, item)
             }
         };
@@ -354,8 +367,17 @@ impl FieldApp {
     }
 
     /// Signs a household as 调查人 or 户主 with a signature drawn on screen; refused while checks report errors.
-    pub fn sign(&mut self, id: Uuid, role: &str, name: &str, png: &[u8], signature_id: Uuid, at: DateTime<Utc>) -> Result<()> {
-        let role: SignerRole = role.parse().map_err(|e: hudang_domain::UnknownCode| FieldError::Invalid(e.to_string()))?;
+    pub fn sign(
+        &mut self,
+        id: Uuid,
+        role: &str,
+        name: &str,
+        png: &[u8],
+        signature_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let role: SignerRole =
+            role.parse().map_err(|e: hudang_domain::UnknownCode| FieldError::Invalid(e.to_string()))?;
         if png.is_empty() {
             return Err(FieldError::Invalid("请先在签字框内签字".into()));
         }
@@ -411,7 +433,13 @@ impl FieldApp {
     }
 
     /// Writes a bundle of every household (or only what came after an earlier bundle) to `path`, atomically.
-    pub fn export_bundle(&self, path: &Path, since: Option<&Path>, bundle_id: Uuid, at: DateTime<Utc>) -> Result<BundleExport> {
+    pub fn export_bundle(
+        &self,
+        path: &Path,
+        since: Option<&Path>,
+        bundle_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<BundleExport> {
         let store = self.store()?;
         let since = match since {
             Some(earlier) => {
@@ -549,7 +577,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 fn remove_store_files(dir: &Path) {
-    for name in [hudang_store::DB_FILE.to_string(), format!("{}-wal", hudang_store::DB_FILE), format!("{}-shm", hudang_store::DB_FILE)] {
+    for name in [
+        hudang_store::DB_FILE.to_string(),
+        format!("{}-wal", hudang_store::DB_FILE),
+        format!("{}-shm", hudang_store::DB_FILE),
+    ] {
         let _ = std::fs::remove_file(dir.join(name));
     }
 }

@@ -126,16 +126,23 @@ fn a_household_is_registered_found_by_pinyin_and_refused_with_a_bad_id_number() 
     let mut app = app(dir.path());
     app.open_demo("王五", &demo(0), at(0)).unwrap();
 
-    let bad = app.create_household(&new_household("张三", "532503197001010012"), Uuid::from_u128(1), Uuid::from_u128(2), at(1));
+    let bad = app.create_household(
+        &new_household("张三", "532503197001010012"),
+        Uuid::from_u128(1),
+        Uuid::from_u128(2),
+        at(1),
+    );
     let error = bad.unwrap_err();
     assert_eq!(error.code(), "app.invalid_input");
     assert!(error.to_string().contains("户主身份证号"), "{error}");
-    let missing = app.create_household(&new_household("", ""), Uuid::from_u128(1), Uuid::from_u128(2), at(1)).unwrap_err();
+    let missing =
+        app.create_household(&new_household("", ""), Uuid::from_u128(1), Uuid::from_u128(2), at(1)).unwrap_err();
     assert!(missing.to_string().contains("请填写户主姓名"), "{missing}");
     assert!(app.households().unwrap().is_empty(), "nothing is saved from a refused form");
 
     let id = Uuid::from_u128(1);
-    app.create_household(&new_household("张三", &valid_id("53250319700101001")), id, Uuid::from_u128(2), at(1)).unwrap();
+    app.create_household(&new_household("张三", &valid_id("53250319700101001")), id, Uuid::from_u128(2), at(1))
+        .unwrap();
     let rows = app.households().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].head_name, "张三");
@@ -153,7 +160,8 @@ fn entries_are_added_with_defaults_and_a_wrong_type_changes_nothing() {
     let mut app = app(dir.path());
     app.open_demo("王五", &demo(0), at(0)).unwrap();
     let id = Uuid::from_u128(1);
-    app.create_household(&new_household("张三", &valid_id("53250319700101001")), id, Uuid::from_u128(2), at(1)).unwrap();
+    app.create_household(&new_household("张三", &valid_id("53250319700101001")), id, Uuid::from_u128(2), at(1))
+        .unwrap();
 
     let spouse = Uuid::from_u128(3);
     let member = json!({"name": "李梅", "relation": "配偶", "sex": "女", "id_number": valid_id("53250319720202002")});
@@ -177,8 +185,12 @@ fn entries_are_added_with_defaults_and_a_wrong_type_changes_nothing() {
     assert!(bad_path.to_string().contains("没有字段"), "{bad_path}");
     assert_eq!(app.household(id, today()).unwrap(), before, "refused edits leave the household as it was");
 
-    app.set_fields(id, &[("phone".into(), json!("13900000002")), (format!("members/{spouse}/phone"), json!("139"))], at(6))
-        .unwrap();
+    app.set_fields(
+        id,
+        &[("phone".into(), json!("13900000002")), (format!("members/{spouse}/phone"), json!("139"))],
+        at(6),
+    )
+    .unwrap();
     let history = app.history(id).unwrap();
     let last = history.last().unwrap();
     assert_eq!(last.provenance.user, "王五");
@@ -191,8 +203,10 @@ fn per_capita_income_follows_the_registered_members_and_the_years_line() {
     let mut app = app(dir.path());
     app.open_demo("王五", &demo(0), at(0)).unwrap();
     let id = Uuid::from_u128(1);
-    app.create_household(&new_household("张三", &valid_id("53250319700101001")), id, Uuid::from_u128(2), at(1)).unwrap();
-    app.add_entry(id, Collection::Members, &json!({"name": "李梅", "relation": "配偶"}), Uuid::from_u128(3), at(2)).unwrap();
+    app.create_household(&new_household("张三", &valid_id("53250319700101001")), id, Uuid::from_u128(2), at(1))
+        .unwrap();
+    app.add_entry(id, Collection::Members, &json!({"name": "李梅", "relation": "配偶"}), Uuid::from_u128(3), at(2))
+        .unwrap();
 
     let income: hudang_domain::Income =
         serde_json::from_value(json!({"year": 2026, "wage_fen": 1_000_000, "business_expense_fen": 100_000})).unwrap();
@@ -214,7 +228,8 @@ fn photos_are_resized_on_the_device_and_signing_waits_for_the_checks() {
     let mut app = app(dir.path());
     app.open_demo("王五", &demo(0), at(0)).unwrap();
     let id = Uuid::from_u128(1);
-    app.create_household(&new_household("张三", &valid_id("53250319700101001")), id, Uuid::from_u128(2), at(1)).unwrap();
+    app.create_household(&new_household("张三", &valid_id("53250319700101001")), id, Uuid::from_u128(2), at(1))
+        .unwrap();
     let inspection = Uuid::from_u128(5);
     app.add_entry(id, Collection::Inspections, &json!({}), inspection, at(2)).unwrap();
 
@@ -233,12 +248,18 @@ fn photos_are_resized_on_the_device_and_signing_waits_for_the_checks() {
     assert!(thumb.len() < jpeg.len() / 4);
 
     let bad_item = PhotoTargetDto::Inspection { inspection_id: inspection, item: "看电视机".into() };
-    assert_eq!(app.add_photo(id, &bad_item, &jpeg, "", Uuid::from_u128(7), at(4)).unwrap_err().code(), "app.invalid_input");
+    assert_eq!(
+        app.add_photo(id, &bad_item, &jpeg, "", Uuid::from_u128(7), at(4)).unwrap_err().code(),
+        "app.invalid_input"
+    );
     let not_image = app.add_photo(id, &target, b"not a photo", "", Uuid::from_u128(8), at(4)).unwrap_err();
     assert!(!not_image.to_string().is_empty());
 
     let png = signature_png();
-    assert_eq!(app.sign(id, "调查人", "王五", &[], Uuid::from_u128(10), at(5)).unwrap_err().code(), "app.invalid_input");
+    assert_eq!(
+        app.sign(id, "调查人", "王五", &[], Uuid::from_u128(10), at(5)).unwrap_err().code(),
+        "app.invalid_input"
+    );
     let view = app.household(id, today()).unwrap();
     if view.blockers.is_empty() {
         app.sign(id, "调查人", "王五", &png, Uuid::from_u128(10), at(5)).unwrap();
@@ -349,14 +370,16 @@ fn a_bundle_carries_work_between_apps_and_a_damaged_one_changes_nothing() {
     let again = b.import_bundle(&bytes, at(4)).unwrap();
     assert!(again.lines.iter().any(|l| l.contains("没有任何改动")), "{:?}", again.lines);
 
-    let missing = a.export_bundle(&path, Some(&dir_a.path().join("none.hudang")), Uuid::from_u128(2), at(5)).unwrap_err();
+    let missing =
+        a.export_bundle(&path, Some(&dir_a.path().join("none.hudang")), Uuid::from_u128(2), at(5)).unwrap_err();
     assert!(missing.to_string().contains("无法读取之前的数据包"), "{missing}");
 }
 
 #[test]
 fn code_lists_name_every_form_list_in_chinese() {
     let lists = hudang_field::code_lists(None);
-    for name in ["性别", "与户主关系", "健康状况", "评价", "六看一问项目", "两不愁三保障", "签字人", "人员状态"] {
+    for name in ["性别", "与户主关系", "健康状况", "评价", "六看一问项目", "两不愁三保障", "签字人", "人员状态"]
+    {
         assert!(lists.lists.get(name).is_some_and(|l| !l.is_empty()), "{name}");
     }
     let keys: Vec<&str> = lists.inspection_items.iter().map(|i| i.key.as_str()).collect();

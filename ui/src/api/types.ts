@@ -370,4 +370,17 @@ export interface Household {
 }
 
 /** Collections that grow by adding an entry under a fresh id. */
-export type Collection = 'members' | 'conditions' | 'incomes' | 'visits' | 'contacts' | 'inspections' | 'assessments'
+export type Collection =
+  | 'members'
+  | 'conditions'
+  | 'incomes'
+  | 'visits'
+  | 'contacts'
+  | 'inspections'
+  | 'assessments'
+  /** 帮扶责任人: {name, unit, phone, start, end} (dates YYYY-MM-DD). */
+  | 'helpers'
+  /** 贫困状态 changes: {status, year, note}; add one whenever `status` is changed. */
+  | 'status_changes'
+  /** A note on a data-check warning: {check_id, path, note}; `by` is filled with the device user. */
+  | 'check_notes'

@@ -13,6 +13,8 @@ import {
   click,
   ensureDisplay,
   launchApp,
+  place,
+  sleep,
   screenshot,
   stopAll,
   tempDir,
@@ -54,7 +56,17 @@ async function enrol(app: App, code: string): Promise<void> {
   await byTestId(app, 'search-input', 20000)
 }
 
+/** Back to the household list from wherever the app is. */
+async function toList(app: App): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    if (await (await app.$('[data-testid="search-input"]')).isExisting()) return
+    await click(app, 'nav-back')
+  }
+  await byTestId(app, 'search-input')
+}
+
 async function syncNow(app: App): Promise<string> {
+  await toList(app)
   await click(app, 'nav-sync')
   await click(app, 'sync-start')
   let report = ''
@@ -66,8 +78,7 @@ async function syncNow(app: App): Promise<string> {
 }
 
 async function openHousehold(app: App, id: string, tab: string): Promise<void> {
-  await click(app, 'nav-back').catch(() => undefined)
-  await byTestId(app, 'search-input')
+  await toList(app)
   const row = await app.$(`[data-testid="household-row"][data-id="${id}"]`)
   await row.waitForExist({ timeout: 10000 })
   await row.scrollIntoView({ block: 'center' })
@@ -119,6 +130,8 @@ beforeAll(async () => {
   await county.serve()
   first = await launchApp(tempDir('device-a'), ['--server', county.url])
   second = await launchApp(tempDir('device-b'), ['--server', county.url])
+  await place(first, 0)
+  await place(second, 1)
   ;(globalThis as any).codes = { codeA, codeB }
 })
 
@@ -172,8 +185,7 @@ describe('two workers, one household, one conflict', () => {
   it('completes 六看一问 with a photo', async () => {
     await click(first, 'tab-inspection')
     await click(first, 'start-inspection')
-    const steps = await first.$$('[data-testid="inspection-step"]')
-    expect(steps.length).toBe(7)
+    await until('the seven items', async () => (await count(first, 'inspection-step')) === 7)
     await attach(first, 'photo-input', PHOTO)
     await until('the photo thumbnail', async () => (await count(first, 'photo-thumb')) >= 1, 30000)
     for (let item = 0; item < 7; item++) {
@@ -187,27 +199,56 @@ describe('two workers, one household, one conflict', () => {
     }
   })
 
-  it('shows the checks and takes both signatures', async () => {
+  it('corrects what the checks report, then takes both signatures', async () => {
     await click(first, 'tab-sign')
-    await screenshot(first, '06-checks-and-signatures')
-    const errors = await first.$$('[data-testid="finding"][data-severity="错误"]')
-    if (errors.length > 0) {
-      // A check error blocks signing; the button says so instead of signing.
-      expect(await (await byTestId(first, 'sign-submit-surveyor')).isEnabled()).toBe(false)
-      return
+    await screenshot(first, '06-checks')
+    // Signing is refused while the checks report errors: the buttons say so instead of signing.
+    expect(await (await byTestId(first, 'sign-submit-surveyor')).isEnabled()).toBe(false)
+
+    // The two errors a new household has here: no 帮扶责任人, and wage income with nobody's work recorded.
+    await click(first, 'tab-basic')
+    await click(first, 'add-helper')
+    await type(first, 'helper-name', '刘建国')
+    await type(first, 'helper-unit', '蒙自市农业农村局')
+    await type(first, 'helper-phone', '13700000000')
+    await click(first, 'helper-save')
+    await until('the helper listed', async () => (await count(first, 'helper-row')) === 1)
+    const head = (await first.$$('[data-testid="member-row"]'))[0]
+    await head.scrollIntoView({ block: 'center' })
+    await head.click()
+    await choose(first, 'member-work-place', '县内')
+    await type(first, 'member-work-months', '10')
+    await click(first, 'member-save')
+    await until('the member editor closed', async () => !(await (await first.$('[data-testid="member-save"]')).isDisplayed().catch(() => false)))
+
+    await click(first, 'tab-sign')
+    // Warnings need a note before signing; errors must be corrected.
+    await until('no errors left', async () => (await first.$$('[data-testid="finding"][data-severity="错误"]')).length === 0)
+    for (let i = 0; i < 10; i++) {
+      if (await (await byTestId(first, 'sign-submit-surveyor')).isEnabled()) break
+      const notes = await first.$$('[data-testid="warning-note"]')
+      const saves = await first.$$('[data-testid="warning-note-save"]')
+      if (notes.length === 0) break
+      const k = Math.min(i, notes.length - 1)
+      await notes[k].scrollIntoView({ block: 'center' })
+      await notes[k].setValue('已入户核实，情况属实')
+      await saves[k].click()
+      await sleep(500)
     }
+    await until('signing allowed', async () => (await byTestId(first, 'sign-submit-surveyor')).isEnabled())
     await drawOn(first, 'sign-pad-surveyor')
     await click(first, 'sign-submit-surveyor')
     await until('the surveyor signature', async () => (await count(first, 'signature')) === 1)
     await drawOn(first, 'sign-pad-head')
     await click(first, 'sign-submit-head')
     await until('both signatures', async () => (await count(first, 'signature')) === 2)
+    await screenshot(first, '07-signed')
   })
 
   it('syncs the household to the county server', async () => {
     const report = await syncNow(first)
     expect(report).toContain('已上传 1 户')
-    await screenshot(first, '07-sync')
+    await screenshot(first, '08-sync')
   })
 
   it('a second tablet receives it and both change the phone offline', async () => {
@@ -227,13 +268,13 @@ describe('two workers, one household, one conflict', () => {
   })
 
   it('the conflict shows both values with their authors, and choosing one converges both tablets', async () => {
-    await click(first, 'nav-back')
+    await toList(first)
     await click(first, 'nav-conflicts')
     const card = await first.$('[data-testid="conflict-card"][data-path="phone"]')
     await card.waitForExist({ timeout: 10000 })
     const shown = await card.getText()
     for (const expected of ['13911111111', '13922222222', '张三', '李四']) expect(shown).toContain(expected)
-    await screenshot(first, '08-conflict')
+    await screenshot(first, '09-conflict')
     const choices = await card.$$('[data-testid="conflict-choose"]')
     const texts = await Promise.all(choices.map(async (c) => (await c.parentElement()).getText()))
     const pick = texts.findIndex((t) => t.includes('13922222222'))
@@ -251,9 +292,9 @@ describe('two workers, one household, one conflict', () => {
     await until('history entries', async () => (await count(second, 'history-entry')) >= 3)
     const history = await (await byTestId(second, 'tab-history')).getText()
     expect(history).toBeTruthy()
-    await screenshot(second, '09-history')
-    await click(second, 'nav-back')
+    await screenshot(second, '10-history')
+    await toList(second)
     await byTestId(second, 'household-row')
-    await screenshot(second, '10-household-list')
+    await screenshot(second, '11-household-list')
   })
 })

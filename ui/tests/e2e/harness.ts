@@ -2,7 +2,7 @@
 // binary (hudang-app, with the UI embedded) driven through tauri-driver and WebKitWebDriver, each app instance with
 // its own data directory. Xvfb provides the display when there is none.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -38,11 +38,11 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `hudang-e2e-${prefix}-`))
 }
 
-/** A display for the app windows: the one we have, or a fresh Xvfb at 1280x800. */
+/** A private Xvfb display wide enough for two 1280x800 app windows side by side (E2E_USE_DISPLAY=1 keeps yours). */
 export async function ensureDisplay(): Promise<void> {
-  if (process.env.DISPLAY) return
+  if (process.env.E2E_USE_DISPLAY && process.env.DISPLAY) return
   const display = `:${90 + Math.floor(Math.random() * 400)}`
-  start('Xvfb', [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'])
+  start('Xvfb', [display, '-screen', '0', '2600x820x24', '-nolisten', 'tcp'])
   process.env.DISPLAY = display
   await sleep(800)
 }
@@ -97,8 +97,8 @@ export async function launchApp(dataDir: string, args: string[] = [], env: Recor
   start('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], {
     ...process.env,
     WEBKIT_DISABLE_DMABUF_RENDERER: '1',
-    WEBKIT_DISABLE_COMPOSITING_MODE: '1',
     ...env,
+    ...(process.env.E2E_ENV ? JSON.parse(process.env.E2E_ENV) : {}),
   })
   await waitForPort(port)
   const browser = await remote({
@@ -106,6 +106,7 @@ export async function launchApp(dataDir: string, args: string[] = [], env: Recor
     port,
     logLevel: 'error',
     connectionRetryCount: 2,
+    connectionRetryTimeout: Number(process.env.E2E_REQUEST_TIMEOUT ?? 120000),
     capabilities: {
       // tauri-driver forwards only the application and its arguments.
       'tauri:options': { application: APP, args: ['--data-dir', dataDir, ...args] },
@@ -133,11 +134,21 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`tauri-driver did not listen on ${port}`)
 }
 
-/** Saves the window as docs/screenshots/<name>.png (committed, so the README shows the screens as they are). */
+/** Places a window on the shared display, so each instance's screenshots show only itself. */
+export async function place(app: App, slot: number): Promise<void> {
+  await app.setWindowRect(slot * 1300, 0, 1280, 800)
+}
+
+/**
+ * Saves the window as docs/screenshots/<name>.png (committed, so the README shows the screens as they are).
+ * WebKitWebDriver's own screenshot command never answers under Xvfb here, so the window's area of the X screen is
+ * grabbed with ImageMagick's `import` instead.
+ */
 export async function screenshot(app: App, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
-  const png = await app.takeScreenshot()
-  writeFileSync(join(SCREENSHOTS, `${name}.png`), Buffer.from(png, 'base64'))
+  await sleep(400) // let the last transition finish painting
+  const { x, y, width, height } = await app.getWindowRect()
+  execFileSync('import', ['-window', 'root', '-crop', `${width}x${height}+${x}+${y}`, '+repage', join(SCREENSHOTS, `${name}.png`)])
 }
 
 /** The element with a data-testid, waiting for it to appear. */
