@@ -335,7 +335,7 @@ describe('SyncPage enrolment', () => {
     expect(mocked.enrol).toHaveBeenCalledWith('https://county.example', 'ABCD-1234', '芷村平板1')
     expect(wrapper.find(byTestId('sync-start')).exists()).toBe(true)
     expect(wrapper.text()).toContain('王队长')
-    expect(session.state?.enrolled).toBe(true)
+    await vi.waitFor(() => expect(session.state?.enrolled).toBe(true))
     wrapper.unmount()
   })
 
