@@ -275,10 +275,16 @@ describe('two workers, one household, one conflict', () => {
     const shown = await card.getText()
     for (const expected of ['13911111111', '13922222222', '张三', '李四']) expect(shown).toContain(expected)
     await screenshot(first, '09-conflict')
-    const choices = await card.$$('[data-testid="conflict-choose"]')
-    const texts = await Promise.all(choices.map(async (c) => (await c.parentElement()).getText()))
-    const pick = texts.findIndex((t) => t.includes('13922222222'))
-    await choices[pick >= 0 ? pick : 0].click()
+    // Choose 李四's number: find the candidate whose value it is, and tap its button.
+    const candidates = await first.$$('[data-testid="conflict-card"][data-path="phone"] .candidate')
+    let picked = false
+    for (let i = 0; i < candidates.length && !picked; i++) {
+      if ((await candidates[i].getText()).includes('13922222222')) {
+        await candidates[i].$('[data-testid="conflict-choose"]').click()
+        picked = true
+      }
+    }
+    expect(picked).toBe(true)
     await until('the conflict cleared', async () => (await count(first, 'conflict-card')) === 0)
 
     await syncNow(first)
