@@ -125,3 +125,9 @@ export function parseTypedValue(text: string, kind: ValueKind): Parsed {
       return { ok: true, value: trimmed }
   }
 }
+
+/** "请填写县服务器地址、登记码。" for the required fields left blank, or null when all are filled. */
+export function missingMessage(fields: [value: string, label: string][]): string | null {
+  const missing = fields.filter(([value]) => value.trim() === '').map(([, label]) => label)
+  return missing.length > 0 ? `请填写${missing.join('、')}。` : null
+}

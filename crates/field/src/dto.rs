@@ -42,58 +42,14 @@ pub struct AppState {
     pub household_count: usize,
 }
 
-/// One row of the household list.
+/// One row of the household list: the store's summary and the text the list filter matches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HouseholdRow {
-    /// Household id.
-    pub id: Uuid,
-    /// 户主.
-    pub head_name: String,
-    /// 乡镇.
-    pub township: String,
-    /// 行政村.
-    pub village: String,
-    /// 村民小组.
-    pub group: String,
-    /// Phone.
-    pub phone: String,
-    /// 贫困状态 label.
-    pub status: String,
-    /// 贫困户属性 label.
-    pub attribute: String,
-    /// Registered members.
-    pub member_count: u32,
-    /// Signed by both the surveyor and the head.
-    pub signed: bool,
-    /// Open check errors.
-    pub errors: u32,
-    /// Open check warnings.
-    pub warnings: u32,
-    /// Open conflicts.
-    pub conflicts: u32,
+    /// Id, 户主, place, status, counts of findings and conflicts.
+    #[serde(flatten)]
+    pub summary: HouseholdSummary,
     /// Lower-case text the list filter matches (names, pinyin, ID numbers, phones, places), parts separated by `|`.
     pub search: String,
-}
-
-impl HouseholdRow {
-    pub(crate) fn new(s: HouseholdSummary, search: String) -> HouseholdRow {
-        HouseholdRow {
-            id: s.id,
-            head_name: s.head_name,
-            township: s.township,
-            village: s.village,
-            group: s.group,
-            phone: s.phone,
-            status: s.status,
-            attribute: s.attribute,
-            member_count: s.member_count,
-            signed: s.signed,
-            errors: s.errors,
-            warnings: s.warnings,
-            conflicts: s.conflicts,
-            search,
-        }
-    }
 }
 
 /// Everything the household screens show for one household.

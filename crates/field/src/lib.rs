@@ -180,7 +180,7 @@ impl FieldApp {
     /// Every household's list row with its search text, in list order.
     pub fn households(&self) -> Result<Vec<HouseholdRow>> {
         let rows = self.store()?.rows_with_search()?;
-        Ok(rows.into_iter().map(|(summary, search)| HouseholdRow::new(summary, search)).collect())
+        Ok(rows.into_iter().map(|(summary, search)| HouseholdRow { summary, search }).collect())
     }
 
     /// One household with its findings, signing blockers and conflicts.

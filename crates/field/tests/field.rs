@@ -108,7 +108,7 @@ fn first_run_shows_no_store_and_the_demo_village_opens_once() {
     assert_eq!(state.household_count, 8);
     let rows = app.households().unwrap();
     assert_eq!(rows.len(), 8);
-    assert!(rows.iter().any(|r| r.errors > 0), "the demo village plants data-check errors");
+    assert!(rows.iter().any(|r| r.summary.errors > 0), "the demo village plants data-check errors");
 
     // A second tap, or a restart, changes nothing.
     app.open_demo("王五", &demo(8), at(1)).unwrap();
@@ -145,9 +145,9 @@ fn a_household_is_registered_found_by_pinyin_and_refused_with_a_bad_id_number() 
         .unwrap();
     let rows = app.households().unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].head_name, "张三");
+    assert_eq!(rows[0].summary.head_name, "张三");
     assert!(rows[0].search.contains("zs") && rows[0].search.contains("zhangsan"), "{}", rows[0].search);
-    assert!(!rows[0].signed);
+    assert!(!rows[0].summary.signed);
     let view = app.household(id, today()).unwrap();
     assert_eq!(view.household["members"]["00000000-0000-0000-0000-000000000002"]["relation"], "户主");
     assert_eq!(view.size, 1);
@@ -307,7 +307,7 @@ fn two_enrolled_apps_see_the_same_conflict_and_converge_after_one_resolves_it() 
         assert_eq!(rows[0].head_name, "赵六");
         let users: Vec<&str> = rows[0].conflict.candidates.iter().map(|c| c.provenance.user.as_str()).collect();
         assert!(users.contains(&"张三") && users.contains(&"李四"), "{users:?}");
-        assert_eq!(app.households().unwrap()[0].conflicts, 1);
+        assert_eq!(app.households().unwrap()[0].summary.conflicts, 1);
     }
 
     b.resolve_conflict(id, "phone", &json!("13922222222"), at(9)).unwrap();

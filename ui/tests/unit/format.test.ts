@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { displayValue, formatYuan, parseYuan } from '../../src/format'
+import { displayValue, formatYuan, missingMessage, parseYuan } from '../../src/format'
 
 describe('money in fen', () => {
   it('formats fen as yuan with two decimals', () => {
@@ -37,5 +37,12 @@ describe('values as people read them', () => {
     expect(displayValue(null)).toBe('（空）')
     expect(displayValue(150000, 'wage_fen')).toBe('1500.00 元')
     expect(displayValue(['健康', '残疾'])).toBe('健康、残疾')
+  })
+})
+
+describe('required fields', () => {
+  it('names every blank field once, in order', () => {
+    expect(missingMessage([['', '县服务器地址'], ['abc', '登记码'], ['  ', '设备名称']])).toBe('请填写县服务器地址、设备名称。')
+    expect(missingMessage([['x', '登记码']])).toBeNull()
   })
 })
