@@ -146,6 +146,14 @@ export async function place(app: App, slot: number): Promise<void> {
  */
 export async function screenshot(app: App, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
+  // A screen is shown as it is, not half-covered by the toast that confirmed the last action.
+  for (let i = 0; i < 30; i++) {
+    const toasts = await app.$$('.van-toast')
+    let visible = false
+    for (const toast of toasts) visible ||= await toast.isDisplayed().catch(() => false)
+    if (!visible) break
+    await sleep(100)
+  }
   await sleep(400) // let the last transition finish painting
   const { x, y, width, height } = await app.getWindowRect()
   execFileSync('import', ['-window', 'root', '-crop', `${width}x${height}+${x}+${y}`, '+repage', join(SCREENSHOTS, `${name}.png`)])
