@@ -187,7 +187,7 @@ impl FieldApp {
     pub fn household(&self, id: Uuid, today: NaiveDate) -> Result<HouseholdView> {
         let store = self.store()?;
         let household = store.household(id)?;
-        let findings = store.check(id, today)?;
+        let findings = store.check_household(&household, today)?;
         let conflicts = store.conflicts(Some(id))?.into_iter().map(|(_, c)| c).collect();
         let blockers = signing_blockers(&household, &findings).into_iter().cloned().collect();
         let size = household.size();
@@ -398,16 +398,20 @@ impl FieldApp {
     /// Every open conflict on this device, with the household it belongs to.
     pub fn conflicts(&self) -> Result<Vec<ConflictRow>> {
         let store = self.store()?;
+        // A household with several disputed fields is read once, not once per field.
+        let mut places: std::collections::HashMap<Uuid, (String, String, String)> = std::collections::HashMap::new();
         let mut rows = Vec::new();
         for (household_id, conflict) in store.conflicts(None)? {
-            let household = store.household(household_id)?;
-            rows.push(ConflictRow {
-                household_id,
-                head_name: household.head_name().to_string(),
-                village: household.area.village.clone(),
-                group: household.area.group.clone(),
-                conflict,
-            });
+            let (head_name, village, group) = match places.get(&household_id) {
+                Some(place) => place.clone(),
+                None => {
+                    let h = store.household(household_id)?;
+                    let place = (h.head_name().to_string(), h.area.village.clone(), h.area.group.clone());
+                    places.insert(household_id, place.clone());
+                    place
+                }
+            };
+            rows.push(ConflictRow { household_id, head_name, village, group, conflict });
         }
         Ok(rows)
     }

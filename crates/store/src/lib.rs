@@ -483,9 +483,13 @@ impl Store {
 
     /// Runs the data checks on one household now.
     pub fn check(&self, id: Uuid, today: chrono::NaiveDate) -> Result<Vec<Finding>> {
-        let household = self.household(id)?;
-        let holders = projection::id_holders(&self.conn, Some(&household))?;
-        Ok(checks::check_household(&household, &CheckContext { today, policy: &self.policy, id_holders: &holders }))
+        self.check_household(&self.household(id)?, today)
+    }
+
+    /// Runs the data checks on a household already read from this store (so a caller that shows it reads it once).
+    pub fn check_household(&self, household: &Household, today: chrono::NaiveDate) -> Result<Vec<Finding>> {
+        let holders = projection::id_holders(&self.conn, Some(household))?;
+        Ok(checks::check_household(household, &CheckContext { today, policy: &self.policy, id_holders: &holders }))
     }
 
     /// Runs the data checks on every household now, with duplicates counted across the whole store.
