@@ -67,6 +67,10 @@ pub struct Finding {
 
 /// Runs every enabled check on one household.
 pub fn check_household(household: &Household, ctx: &CheckContext<'_>) -> Vec<Finding> {
+    // A file merged into another is closed: what it said now lives in the household that absorbed it.
+    if household.merged_into.is_some() {
+        return Vec::new();
+    }
     let facts = Facts::gather(household, *ctx);
     let mut findings = Findings::new(ctx.policy);
     identity::check(&facts, &mut findings);
@@ -250,7 +254,7 @@ impl<'p> Findings<'p> {
 pub fn id_holders<'a>(households: impl IntoIterator<Item = &'a Household>) -> HashMap<String, Vec<Uuid>> {
     let mut holders: HashMap<String, Vec<Uuid>> = HashMap::new();
     for household in households {
-        for (_, member) in household.registered_members() {
+        for (_, member) in household.id_holding_members() {
             if let Some(key) = crate::idcard::index_key(&member.id_number) {
                 let list = holders.entry(key).or_default();
                 if !list.contains(&household.id) {

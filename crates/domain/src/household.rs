@@ -831,6 +831,23 @@ pub struct Household {
     pub check_notes: BTreeMap<Uuid, CheckNote>,
     /// Free notes about the household.
     pub note: String,
+    /// Set when county staff merged this file into another household's file (the two were one family registered
+    /// twice). The merged file is kept whole with its history, but it is closed: its members hold no ID numbers for
+    /// the duplicate check and the data checks do not run on it. Absent (not null) while unmerged, so a device's
+    /// write never touches the key and cannot race the merge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<Uuid>,
+}
+
+/// What [`Household::absorb`] took from the other file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Absorbed {
+    /// Members added (people not already in the file by ID number, or by name when they have none).
+    pub members_added: usize,
+    /// Entries of the other collections added (conditions, incomes, visits, contacts, inspections, ...).
+    pub entries_added: usize,
+    /// Labels of the fields that were blank here and were filled from the other file.
+    pub fields_filled: Vec<String>,
 }
 
 impl Household {
@@ -847,6 +864,87 @@ impl Household {
     /// The 户主's name, or an empty string.
     pub fn head_name(&self) -> &str {
         self.head().map(|m| m.name.as_str()).unwrap_or("")
+    }
+
+    /// Members whose ID numbers count in the county-wide duplicate check: the registered ones, and none at all once
+    /// the file has been merged into another.
+    pub fn id_holding_members(&self) -> impl Iterator<Item = (&Uuid, &Member)> {
+        self.registered_members().filter(|_| self.merged_into.is_none())
+    }
+
+    /// Takes into this file what the other file of the same family holds and this one lacks, for a merge of
+    /// duplicates: its other members, every entry of its collections not already here (by key), and its values
+    /// for fields left blank here. Nothing here is overwritten. Signatures and check notes stay with the file they
+    /// were made on, since they vouch for that file's contents.
+    pub fn absorb(&mut self, other: &Household) -> Absorbed {
+        let mut absorbed = Absorbed::default();
+        let known_numbers: BTreeSet<String> =
+            self.members.values().filter_map(|m| crate::idcard::index_key(&m.id_number)).collect();
+        let known_names: BTreeSet<String> = self.members.values().map(|m| m.name.trim().to_string()).collect();
+        for (id, member) in &other.members {
+            let same_person = match crate::idcard::index_key(&member.id_number) {
+                Some(number) => known_numbers.contains(&number),
+                None => known_names.contains(member.name.trim()),
+            };
+            if !same_person && !self.members.contains_key(id) {
+                self.members.insert(*id, member.clone());
+                absorbed.members_added += 1;
+            }
+        }
+        fn add_missing<T: Clone>(mine: &mut BTreeMap<Uuid, T>, theirs: &BTreeMap<Uuid, T>) -> usize {
+            let before = mine.len();
+            for (id, entry) in theirs {
+                mine.entry(*id).or_insert_with(|| entry.clone());
+            }
+            mine.len() - before
+        }
+        absorbed.entries_added += add_missing(&mut self.conditions, &other.conditions);
+        absorbed.entries_added += add_missing(&mut self.incomes, &other.incomes);
+        absorbed.entries_added += add_missing(&mut self.visits, &other.visits);
+        absorbed.entries_added += add_missing(&mut self.contacts, &other.contacts);
+        absorbed.entries_added += add_missing(&mut self.inspections, &other.inspections);
+        absorbed.entries_added += add_missing(&mut self.assessments, &other.assessments);
+        absorbed.entries_added += add_missing(&mut self.workflow, &other.workflow);
+        absorbed.entries_added += add_missing(&mut self.monitoring, &other.monitoring);
+        absorbed.entries_added += add_missing(&mut self.helpers, &other.helpers);
+        absorbed.entries_added += add_missing(&mut self.status_changes, &other.status_changes);
+
+        let mut fill = |label: &str, blank: bool| {
+            if blank {
+                absorbed.fields_filled.push(label.to_string());
+            }
+            blank
+        };
+        if fill("户编号", self.national_number.trim().is_empty() && !other.national_number.trim().is_empty()) {
+            self.national_number = other.national_number.clone();
+        }
+        if fill("住址", self.address.trim().is_empty() && !other.address.trim().is_empty()) {
+            self.address = other.address.clone();
+        }
+        if fill("联系电话", self.phone.trim().is_empty() && !other.phone.trim().is_empty()) {
+            self.phone = other.phone.clone();
+        }
+        if fill("识别标准", self.standard.is_none() && other.standard.is_some()) {
+            self.standard = other.standard;
+        }
+        if fill("贫困户属性", self.attribute.is_none() && other.attribute.is_some()) {
+            self.attribute = other.attribute;
+        }
+        if fill("户类型", self.household_type.is_none() && other.household_type.is_some()) {
+            self.household_type = other.household_type;
+        }
+        if fill("主要致贫原因", self.main_cause.is_none() && other.main_cause.is_some()) {
+            self.main_cause = other.main_cause;
+        }
+        if fill("贫困状态", self.status.is_none() && other.status.is_some()) {
+            self.status = other.status;
+        }
+        let head_known = self.head_member_id.is_some_and(|id| self.members.contains_key(&id));
+        let other_head_here = other.head_member_id.filter(|id| self.members.contains_key(id));
+        if fill("户主", !head_known && other_head_here.is_some()) {
+            self.head_member_id = other_head_here;
+        }
+        absorbed
     }
 
     /// Members still in the household (在册).

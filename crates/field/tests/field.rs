@@ -38,7 +38,7 @@ impl County {
         let storage = Arc::new(SqliteStorage::init(dir.path(), Uuid::from_u128(0xC0), "蒙自市", at(0)).unwrap());
         hudang_server::accounts::create_village(&*storage, "532503100201", TOWNSHIP, VILLAGE).unwrap();
         let shared: Arc<dyn Storage> = storage.clone();
-        let server = hudang_server::spawn_with_storage(shared, "127.0.0.1:0".parse().unwrap(), None).unwrap();
+        let server = hudang_server::spawn_with_storage(shared, "127.0.0.1:0".parse().unwrap(), None, None).unwrap();
         County { storage, server, _dir: dir }
     }
 

@@ -199,7 +199,7 @@ fn main() {
             .unwrap();
     }
     let server =
-        hudang_server::spawn_with_storage(storage.clone() as Arc<dyn Storage>, "127.0.0.1:0".parse().unwrap(), None)
+        hudang_server::spawn_with_storage(storage.clone() as Arc<dyn Storage>, "127.0.0.1:0".parse().unwrap(), None, None)
             .unwrap();
     let url = server.url();
     let client = reqwest::blocking::Client::builder().timeout(None).build().unwrap();

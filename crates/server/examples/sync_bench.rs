@@ -105,7 +105,7 @@ fn main() {
     let storage = Arc::new(SqliteStorage::init(dir.path(), Uuid::from_u128(0xC0), demo::COUNTY, at(0)).unwrap());
     hudang_server::accounts::create_village(&*storage, "v1", demo::TOWNSHIP, demo::VILLAGE).unwrap();
     let shared: Arc<dyn Storage> = storage.clone();
-    let server = hudang_server::spawn_with_storage(shared, "127.0.0.1:0".parse().unwrap(), None).unwrap();
+    let server = hudang_server::spawn_with_storage(shared, "127.0.0.1:0".parse().unwrap(), None, None).unwrap();
     let proxy = LinkProxy::start(server.addr(), LinkConfig::unlimited()).unwrap();
     let url = proxy.url();
 

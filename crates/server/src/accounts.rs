@@ -71,6 +71,7 @@ pub fn create_user(
         villages: villages.iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect(),
         created_at: now,
         revoked_at: None,
+        has_password: false,
     };
     storage.add_user(&user)?;
     Ok(user)

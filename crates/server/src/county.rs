@@ -1,9 +1,10 @@
 //! What county staff do with the merged data: read a household, list conflicts and likely duplicates, and settle
-//! a conflict on the server. Used by the CLI now and the county console later.
+//! a conflict or merge two files of one family on the server. Used by the CLI and the county console.
 
 use crate::error::{Result, ServerError};
 use crate::ingest::{HouseholdView, county_today, reproject_holders, store_household};
-use crate::storage::{self, AuditEntry, Duplicate, HouseholdConflict, LoggedChange, Storage};
+use crate::storage::{self, AuditEntry, Duplicate, HouseholdConflict, LoggedChange, Storage, StoredDocument, Writer};
+use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
 use hudang_record::{HouseholdDoc, Provenance, actor_for_device};
 use serde::{Deserialize, Serialize};
@@ -50,7 +51,6 @@ pub fn resolve_conflict(
     now: DateTime<Utc>,
 ) -> Result<Resolution> {
     let server_id = storage.server_id();
-    let today = county_today(now);
     storage::write(storage, |w| {
         let stored = w.document(household)?.ok_or_else(|| ServerError::NotFound(format!("户 {household}")))?;
         let mut doc = HouseholdDoc::load(&stored.bytes, actor_for_device(server_id))?;
@@ -63,25 +63,7 @@ pub fn resolve_conflict(
         let hash = doc
             .resolve(path, value, &provenance)
             .map_err(|e| ServerError::InvalidInput(format!("{}（{}）", e, e.code())))?;
-        let change = doc
-            .automerge()
-            .get_change_by_hash(&hash)
-            .ok_or_else(|| ServerError::Database("刚写入的修改找不到".into()))?;
-        let logged = LoggedChange { hash: hash.0, bytes: change.raw_bytes().to_vec() };
-        let write = if stored.chunk_count + 1 >= crate::ingest::COMPACT_AFTER_CHUNKS {
-            storage::DocumentWrite::Snapshot(doc.save())
-        } else {
-            storage::DocumentWrite::Chunk(doc.save_after(&old_heads))
-        };
-        let view = HouseholdView::read(&mut doc)?;
-        let seq = store_household(w, household, &write, &view, std::slice::from_ref(&logged), server_id, now)?;
-        let numbers = view.id_numbers();
-        let mut touched: BTreeSet<String> = w.replace_id_numbers(household, &numbers)?.into_iter().collect();
-        touched.extend(numbers.into_iter().map(|(n, _)| n));
-        let keys: Vec<String> = touched.iter().cloned().collect();
-        let holders = w.id_holders(&keys)?;
-        w.write_projection(&view.project(&holders, today), seq)?;
-        reproject_holders(w, &touched, &BTreeSet::from([household]), today)?;
+        let seq = store_server_change(w, server_id, household, &stored, &mut doc, &old_heads, &[hash], now)?;
         w.audit(&AuditEntry {
             at: now,
             user: user.to_string(),
@@ -91,5 +73,122 @@ pub fn resolve_conflict(
             detail: format!("{path} = {value}"),
         })?;
         Ok(Resolution { household, change: hex::encode(hash.0), seq })
+    })
+}
+
+/// Stores changes the server itself made to a household (a settlement, a merge): appends them to the document,
+/// logs them so devices pull them, and rewrites the projections of the household and of every household sharing
+/// an ID number with it. Returns the last sequence number logged.
+#[allow(clippy::too_many_arguments)]
+fn store_server_change(
+    w: &mut dyn Writer,
+    server_id: Uuid,
+    household: Uuid,
+    stored: &StoredDocument,
+    doc: &mut HouseholdDoc,
+    old_heads: &[ChangeHash],
+    hashes: &[ChangeHash],
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let today = county_today(now);
+    let mut logged = Vec::with_capacity(hashes.len());
+    for hash in hashes {
+        let change = doc
+            .automerge()
+            .get_change_by_hash(hash)
+            .ok_or_else(|| ServerError::Database("刚写入的修改找不到".into()))?;
+        logged.push(LoggedChange { hash: hash.0, bytes: change.raw_bytes().to_vec() });
+    }
+    let write = if stored.chunk_count + 1 >= crate::ingest::COMPACT_AFTER_CHUNKS {
+        storage::DocumentWrite::Snapshot(doc.save())
+    } else {
+        storage::DocumentWrite::Chunk(doc.save_after(old_heads))
+    };
+    let view = HouseholdView::read(doc)?;
+    let seq = store_household(w, household, &write, &view, &logged, server_id, now)?;
+    let numbers = view.id_numbers();
+    let mut touched: BTreeSet<String> = w.replace_id_numbers(household, &numbers)?.into_iter().collect();
+    touched.extend(numbers.into_iter().map(|(n, _)| n));
+    let keys: Vec<String> = touched.iter().cloned().collect();
+    let holders = w.id_holders(&keys)?;
+    w.write_projection(&view.project(&holders, today), seq)?;
+    reproject_holders(w, &touched, &BTreeSet::from([household]), today)?;
+    Ok(seq)
+}
+
+/// What a merge of two files of one family did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeOutcome {
+    /// The household that carries on.
+    pub kept: Uuid,
+    /// The household merged into it (kept whole, closed, marked merged).
+    pub merged: Uuid,
+    /// Members taken over.
+    pub members_added: usize,
+    /// Other entries taken over (visits, inspections, incomes, ...).
+    pub entries_added: usize,
+    /// Fields that were blank in the kept file and were filled from the other.
+    pub fields_filled: Vec<String>,
+}
+
+/// Merges two files of one family: `keep` takes over what `merge` holds and it lacks
+/// ([`hudang_domain::Household::absorb`]), and `merge` is marked as merged into `keep`. Both documents keep their
+/// whole history: nothing is deleted, the merge is two more attributed changes, and devices pull both.
+pub fn merge_households(
+    storage: &dyn Storage,
+    keep: Uuid,
+    merge: Uuid,
+    user: &str,
+    now: DateTime<Utc>,
+) -> Result<MergeOutcome> {
+    if keep == merge {
+        return Err(ServerError::InvalidInput("不能把一户合并到它自己".into()));
+    }
+    let server_id = storage.server_id();
+    storage::write(storage, |w| {
+        let load = |w: &mut dyn Writer, id: Uuid| -> Result<(StoredDocument, HouseholdDoc)> {
+            let stored = w.document(id)?.ok_or_else(|| ServerError::NotFound(format!("户 {id}")))?;
+            let doc = HouseholdDoc::load(&stored.bytes, actor_for_device(server_id))?;
+            Ok((stored, doc))
+        };
+        let (keep_stored, mut keep_doc) = load(w, keep)?;
+        let (merge_stored, mut merge_doc) = load(w, merge)?;
+        let mut kept = keep_doc.read()?;
+        let mut merged = merge_doc.read()?;
+        for (household, what) in [(&kept, "保留的户"), (&merged, "被合并的户")] {
+            if let Some(into) = household.merged_into {
+                return Err(ServerError::InvalidInput(format!("{what}已经合并到户 {into}，不能再合并")));
+            }
+        }
+        let absorbed = kept.absorb(&merged);
+        merged.merged_into = Some(keep);
+        let provenance = Provenance { user: user.to_string(), device: server_id, at: now, action: "merge".into() };
+        let keep_heads = keep_doc.heads();
+        let keep_hashes: Vec<ChangeHash> = keep_doc.write(&kept, &provenance)?.into_iter().collect();
+        let merge_heads = merge_doc.heads();
+        let merge_hashes: Vec<ChangeHash> =
+            merge_doc.write(&merged, &provenance)?.into_iter().collect();
+        store_server_change(w, server_id, keep, &keep_stored, &mut keep_doc, &keep_heads, &keep_hashes, now)?;
+        store_server_change(w, server_id, merge, &merge_stored, &mut merge_doc, &merge_heads, &merge_hashes, now)?;
+        w.audit(&AuditEntry {
+            at: now,
+            user: user.to_string(),
+            device: Some(server_id),
+            action: "merge".into(),
+            household: Some(keep),
+            detail: format!(
+                "合并户 {merge}：成员 {} 人，其他记录 {} 条，补填 {}",
+                absorbed.members_added,
+                absorbed.entries_added,
+                if absorbed.fields_filled.is_empty() { "无".to_string() } else { absorbed.fields_filled.join("、") }
+            ),
+        })?;
+        Ok(MergeOutcome {
+            kept: keep,
+            merged: merge,
+            members_added: absorbed.members_added,
+            entries_added: absorbed.entries_added,
+            fields_filled: absorbed.fields_filled.clone(),
+        })
     })
 }

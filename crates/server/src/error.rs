@@ -71,6 +71,18 @@ pub enum ServerError {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// A console request without a live session (never logged in, logged out, expired or revoked).
+    #[error("请先登录县级控制台（登录已过期或已退出）")]
+    NoConsoleSession,
+    /// A console login with an unknown name, a wrong password, or a user without a console password.
+    #[error("姓名或密码不对；如尚未设置控制台密码，请联系县级管理员")]
+    BadLogin,
+    /// A worker tried to log in to the console.
+    #[error("工作队员请使用平板上的户档应用录入和同步，不能登录县级控制台")]
+    WorkerNotAllowed,
+    /// A console action outside the user's role.
+    #[error("您的账号没有权限：{0}")]
+    Forbidden(String),
     /// The database failed.
     #[error("服务器数据库出错：{0}")]
     Database(String),
@@ -102,6 +114,10 @@ impl ServerError {
             ServerError::NotInitialised(_) => "server.not_initialised",
             ServerError::AlreadyInitialised(_) => "server.already_initialised",
             ServerError::TooNew { .. } => "server.too_new",
+            ServerError::NoConsoleSession => "console.no_session",
+            ServerError::BadLogin => "console.bad_login",
+            ServerError::WorkerNotAllowed => "console.forbidden_role",
+            ServerError::Forbidden(_) => "console.forbidden",
             ServerError::Database(_) | ServerError::Io(_) | ServerError::Record(_) => codes::INTERNAL,
         }
     }
@@ -112,8 +128,10 @@ impl ServerError {
             ServerError::MissingToken
             | ServerError::InvalidToken
             | ServerError::Revoked
-            | ServerError::InvalidEnrolCode => 401,
-            ServerError::OutsideArea(_) => 403,
+            | ServerError::InvalidEnrolCode
+            | ServerError::NoConsoleSession
+            | ServerError::BadLogin => 401,
+            ServerError::OutsideArea(_) | ServerError::WorkerNotAllowed | ServerError::Forbidden(_) => 403,
             ServerError::TooLarge { .. } => 413,
             ServerError::Malformed(_)
             | ServerError::BadChange { .. }

@@ -49,7 +49,7 @@ impl HouseholdView {
     pub(crate) fn id_numbers(&self) -> Vec<(String, Uuid)> {
         let mut numbers: Vec<(String, Uuid)> = self
             .household
-            .registered_members()
+            .id_holding_members()
             .filter_map(|(member, m)| idcard::index_key(&m.id_number).map(|n| (n, *member)))
             .collect();
         numbers.sort();
@@ -95,12 +95,51 @@ impl HouseholdView {
                 errors,
                 warnings: findings.len() as u32 - errors,
                 conflicts: self.conflicts.len() as u32,
+                merged_into: household.merged_into,
             },
             findings,
             conflicts: self.conflicts.clone(),
             photo_refs,
+            members: self.members_in_file_order(),
+            inspections: household.inspections.iter().map(|(id, i)| (*id, i.clone())).collect(),
+            visits: household.visits.iter().map(|(id, v)| (*id, v.visited_at, v.recorded_by.clone())).collect(),
         }
     }
+
+    /// Members as the paper file lists them: the 户主 first, then the others in the order they were added.
+    fn members_in_file_order(&self) -> Vec<(Uuid, hudang_domain::Member)> {
+        let household = &self.household;
+        let head = household.head_member_id;
+        let mut members: Vec<(Uuid, hudang_domain::Member)> =
+            household.members.iter().map(|(id, m)| (*id, m.clone())).collect();
+        members.sort_by_key(|(id, _)| Some(*id) != head);
+        members
+    }
+}
+
+/// Rebuilds every household's projection from its document when a migration has marked them stale; does nothing
+/// otherwise. Runs in batches, each in its own write transaction, so a large county does not hold one huge one.
+pub fn rebuild_stale_projections(storage: &dyn Storage, now: DateTime<Utc>) -> Result<usize> {
+    if !storage::read(storage, |r| r.projections_stale())? {
+        return Ok(0);
+    }
+    let today = county_today(now);
+    let ids = storage::read(storage, |r| r.household_ids())?;
+    for batch in ids.chunks(500) {
+        storage::write(storage, |w| {
+            for household in batch {
+                let Some(stored) = w.document(*household)? else { continue };
+                let mut doc = HouseholdDoc::load(&stored.bytes, actor_for_device(Uuid::nil()))?;
+                let view = HouseholdView::read(&mut doc)?;
+                w.replace_id_numbers(*household, &view.id_numbers())?;
+                let holders = w.id_holders(&view.number_keys())?;
+                w.write_projection(&view.project(&holders, today), 0)?;
+            }
+            Ok(())
+        })?;
+    }
+    storage::write(storage, |w| w.mark_projections_fresh())?;
+    Ok(ids.len())
 }
 
 /// One household's changes, ready to store.

@@ -1,7 +1,8 @@
 //! The county server (`hudang-server`): enrols devices and checks their tokens, accepts pushed Automerge changes
 //! (idempotently, all or nothing per request), serves pulls of what others pushed within a device's area, stores
-//! photos by sha256, keeps projections (list rows, ID numbers, findings, conflicts) of every household, and lets
-//! county staff settle conflicts and find duplicate families.
+//! photos by sha256, keeps projections (list rows, ID numbers, findings, conflicts, members, inspections, visits)
+//! of every household, and serves the county console: overviews, conflicts, duplicate merges, data checks,
+//! household files, xlsx exports and account management ([`console`], [`export`]).
 //!
 //! Storage sits behind the [`storage::Storage`] trait (SQLite now). The merge logic ([`ingest`], [`county`]) is
 //! written once against it; only [`http`] knows HTTP.
@@ -14,8 +15,10 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod console;
 pub mod county;
 mod error;
+pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod storage;
@@ -58,6 +61,8 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// TLS, or plain HTTP when `None` (for 127.0.0.1 and development).
     pub tls: Option<TlsPaths>,
+    /// The county console's built pages (`ui/dist-console`), served at `/`; without them `/` says how to build them.
+    pub console_dir: Option<PathBuf>,
 }
 
 /// A server running on its own thread with its own runtime.
@@ -115,7 +120,8 @@ fn io_error(error: ServerError) -> std::io::Error {
 /// two-worker runtime; returns once it is listening.
 pub fn spawn(config: ServerConfig) -> std::io::Result<RunningServer> {
     let storage = SqliteStorage::open_or_init(&config.data_dir, uuid::Uuid::new_v4(), "", now()).map_err(io_error)?;
-    spawn_with_storage(Arc::new(storage), config.listen, config.tls)
+    ingest::rebuild_stale_projections(&storage, now()).map_err(io_error)?;
+    spawn_with_storage(Arc::new(storage), config.listen, config.tls, config.console_dir)
 }
 
 /// Starts a server over the given storage; see [`spawn`].
@@ -123,6 +129,7 @@ pub fn spawn_with_storage(
     storage: Arc<dyn Storage>,
     listen: SocketAddr,
     tls: Option<TlsPaths>,
+    console_dir: Option<PathBuf>,
 ) -> std::io::Result<RunningServer> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let listener = std::net::TcpListener::bind(listen)?;
@@ -135,7 +142,7 @@ pub fn spawn_with_storage(
         }
         None => None,
     };
-    let app = router(AppState { storage, clock: now });
+    let app = router(AppState { storage, clock: now, console_dir, tls: tls.is_some() });
     let handle = axum_server::Handle::new();
     let server_handle = handle.clone();
     let thread = std::thread::Builder::new().name("hudang-server".into()).spawn(move || {

@@ -8,7 +8,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hudang_protocol::Role;
 use hudang_server::storage::Storage;
-use hudang_server::{ServerConfig, ServerError, SqliteStorage, TlsPaths, accounts, county};
+use argon2::password_hash::SaltString;
+use hudang_server::export::{self, ExportKind};
+use hudang_server::storage::Area;
+use hudang_server::{ServerConfig, ServerError, SqliteStorage, TlsPaths, accounts, console, county, ingest};
 use serde_json::json;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -78,6 +81,22 @@ enum Command {
         /// TLS private key (PEM).
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// The county console's built pages (default: `console/` beside this program, or `ui/dist-console` of a
+        /// source checkout).
+        #[arg(long, env = "HUDANG_CONSOLE_DIR")]
+        console: Option<PathBuf>,
+    },
+    /// Writes an xlsx export (what the console's 导出 page downloads) to a file.
+    Export {
+        /// households, members, inspections or findings.
+        #[arg(long)]
+        kind: String,
+        /// One village (`乡镇/行政村`); the whole county when left out.
+        #[arg(long)]
+        village: Option<String>,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -119,6 +138,13 @@ enum UserCommand {
     Revoke {
         /// The user's id.
         id: Uuid,
+    },
+    /// Sets a user's county console password, read from the first line of standard input (so it stays out of
+    /// the shell history and the process list).
+    Password {
+        /// The user's name.
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -193,6 +219,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let storage = SqliteStorage::open(&cli.data)?;
+    let rebuilt = ingest::rebuild_stale_projections(&storage, now)?;
+    if rebuilt > 0 {
+        eprintln!("已按新版本重建 {rebuilt} 户的统计数据");
+    }
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
         Command::Village { command: VillageCommand::Add { code, township, name } } => {
@@ -225,6 +255,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User { command: UserCommand::Revoke { id } } => {
             storage.revoke_user(id, now)?;
             print(json, json!({ "revoked": id }), || format!("已停用用户 {id}"));
+        }
+        Command::User { command: UserCommand::Password { name } } => {
+            let user = storage
+                .users()?
+                .into_iter()
+                .find(|u| u.name == name.trim() && u.revoked_at.is_none())
+                .ok_or_else(|| ServerError::NotFound(format!("在用账号 {name}")))?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("读取密码失败")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let mut salt = [0u8; 16];
+            rand::Rng::fill(&mut rand::rng(), &mut salt);
+            let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+            console::set_password(&storage, user.id, password, &salt)?;
+            print(json, json!({ "id": user.id }), || format!("已设置 {} 的控制台密码", user.name));
+        }
+        Command::Export { kind, village, out } => {
+            let kind = ExportKind::from_code(&kind)
+                .ok_or_else(|| ServerError::InvalidInput(format!("导出种类应为 households、members、inspections 或 findings，收到 {kind}")))?;
+            let file = std::io::BufWriter::new(
+                std::fs::File::create(&out).with_context(|| format!("无法创建文件 {}", out.display()))?,
+            );
+            let rows = export::write_xlsx(&storage, kind, &Area::County, village.as_deref(), file)?;
+            print(json, json!({ "rows": rows, "file": out }), || {
+                format!("已导出{} {rows} 行到 {}", kind.label(), out.display())
+            });
         }
         Command::EnrolCode { user, valid_days } => {
             let code = accounts::new_enrol_code(&mut rand::rng());
@@ -283,8 +339,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if out.is_empty() { "没有疑似重复户".into() } else { out.join("\n") }
             });
         }
-        Command::Serve { listen, tls_cert, tls_key } => {
+        Command::Serve { listen, tls_cert, tls_key, console } => {
             drop(storage);
+            let console_dir = console.or_else(find_console_pages);
+            match &console_dir {
+                Some(dir) if dir.join("index.html").is_file() => {}
+                Some(dir) => eprintln!("警告：{} 中没有 index.html，县级控制台页面打不开", dir.display()),
+                None => eprintln!("警告：没有找到县级控制台页面（ui/dist-console），只提供同步接口"),
+            }
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(TlsPaths { cert, key }),
                 _ => None,
@@ -294,7 +356,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "警告：未配置 TLS，正在以明文 HTTP 监听非本机地址 {listen}；令牌和户档将以明文传输，仅供测试使用"
                 );
             }
-            let server = hudang_server::spawn(ServerConfig { data_dir: cli.data.clone(), listen, tls })?;
+            let server = hudang_server::spawn(ServerConfig { data_dir: cli.data.clone(), listen, tls, console_dir })?;
             let mut stdout = std::io::stdout();
             writeln!(stdout, "listening on {}", server.url())?;
             stdout.flush()?;
@@ -302,4 +364,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where the console's pages are when no `--console` is given: `console/` beside the program (an installed
+/// server), else `ui/dist-console` of the source checkout the program was built in (`target/<profile>/`).
+fn find_console_pages() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let beside = exe.parent()?.join("console");
+    let checkout = exe.parent()?.parent()?.parent()?.join("ui").join("dist-console");
+    [beside, checkout].into_iter().find(|dir| dir.join("index.html").is_file())
 }

@@ -64,6 +64,7 @@ impl Fixture {
             storage.clone() as Arc<dyn Storage>,
             "127.0.0.1:0".parse().unwrap(),
             None,
+            None,
         )
         .unwrap();
         let url = server.url();

@@ -155,7 +155,7 @@ pub(crate) fn write_id_numbers(conn: &Connection, household: &Household) -> Resu
     let mut insert = conn
         .prepare_cached("INSERT OR IGNORE INTO id_numbers(id_number, household_id, member_id) VALUES (?1, ?2, ?3)")?;
     // Only registered members hold a number for the duplicate check (see `checks::id_holders`).
-    for (member_id, member) in household.registered_members() {
+    for (member_id, member) in household.id_holding_members() {
         let Some(number) = idcard::index_key(&member.id_number) else { continue };
         insert.execute(params![number, id, member_id.to_string()])?;
         touched.insert(number);
@@ -175,7 +175,7 @@ pub(crate) fn id_holders(conn: &Connection, household: Option<&Household>) -> Re
         Some(h) => {
             let mut stmt =
                 conn.prepare_cached("SELECT id_number, household_id FROM id_numbers WHERE id_number = ?1")?;
-            for (_, member) in h.registered_members() {
+            for (_, member) in h.id_holding_members() {
                 let Some(number) = idcard::index_key(&member.id_number) else { continue };
                 for row in stmt.query_map([number], |r| Ok((r.get(0)?, r.get(1)?)))? {
                     let (n, holder) = row?;

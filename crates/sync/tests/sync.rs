@@ -66,7 +66,7 @@ impl County {
 
 fn spawn(storage: &Arc<SqliteStorage>) -> RunningServer {
     let storage: Arc<dyn Storage> = storage.clone();
-    hudang_server::spawn_with_storage(storage, "127.0.0.1:0".parse().unwrap(), None).unwrap()
+    hudang_server::spawn_with_storage(storage, "127.0.0.1:0".parse().unwrap(), None, None).unwrap()
 }
 
 /// A device: its own store in its own folder, enrolled with the county.

@@ -15,7 +15,7 @@ pub use sqlite::{DATABASE_FILE, SqliteStorage};
 
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-use hudang_domain::Finding;
+use hudang_domain::{Finding, Inspection, Member};
 use hudang_protocol::{PullResponse, Role, SessionInfo, UploadState, UserInfo, Village};
 use hudang_record::FieldConflict;
 use serde::{Deserialize, Serialize};
@@ -67,8 +67,123 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
     /// When the user was revoked, if they were.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Whether the user has a password for the county console.
+    #[serde(default)]
+    pub has_password: bool,
 }
 
+/// A user as the console's login looks them up: never more than one active user per name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginRecord {
+    /// Who.
+    pub user: UserInfo,
+    /// The stored password hash (PHC string), if the user has a console password.
+    pub password_hash: Option<String>,
+}
+
+/// A logged-in console user, as checked on this request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    /// Who.
+    pub user: UserInfo,
+    /// What they may reach.
+    pub area: Area,
+    /// When the session ends.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An enrolment code as county staff see it; the code itself is never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolCodeRecord {
+    /// The code's sha256 in hex: how the console names a code it cannot show.
+    pub id: String,
+    /// The user it enrols a device for.
+    pub user_id: Uuid,
+    /// That user's name.
+    pub user_name: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When a device used it.
+    pub used_at: Option<DateTime<Utc>>,
+    /// When county staff revoked it.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The counts of one village for the overview.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VillageCounts {
+    /// Households (not counting those merged into another).
+    pub households: u64,
+    /// Households by status label (`""` when none is set).
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    /// Households visited at least once in the period asked for.
+    pub visited: u64,
+    /// Households signed by surveyor and head.
+    pub signed: u64,
+    /// Households with at least one check error.
+    pub households_with_errors: u64,
+    /// Check errors.
+    pub errors: u64,
+    /// Check warnings.
+    pub warnings: u64,
+    /// Open field conflicts.
+    pub conflicts: u64,
+}
+
+/// Which findings a console page asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingFilter {
+    /// The caller's area.
+    pub area: Area,
+    /// One check id.
+    pub check: Option<String>,
+    /// One village key.
+    pub village_key: Option<String>,
+    /// `error` or `warning`.
+    pub severity: Option<hudang_domain::Severity>,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return.
+    pub limit: u64,
+}
+
+/// One finding with its household, as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingRow {
+    /// The household.
+    pub household: Uuid,
+    /// Its village key.
+    pub village_key: String,
+    /// Its 村民小组.
+    pub group: String,
+    /// Its 户主.
+    pub head_name: String,
+    /// The check.
+    pub check: String,
+    /// Error or warning.
+    pub severity: hudang_domain::Severity,
+    /// The field's document path.
+    pub path: String,
+    /// The message in Chinese.
+    pub message: String,
+}
+
+/// Which households a console page asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdFilter {
+    /// The caller's area.
+    pub area: Area,
+    /// One village key.
+    pub village_key: Option<String>,
+    /// Part of the 户主's name or ID number.
+    pub query: Option<String>,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return.
+    pub limit: u64,
+}
 /// An enrolled device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceRecord {
@@ -152,6 +267,8 @@ pub struct HouseholdRow {
     pub warnings: u32,
     /// Open conflicts.
     pub conflicts: u32,
+    /// The household this file was merged into, if it was.
+    pub merged_into: Option<Uuid>,
 }
 
 /// Every derived row of one household.
@@ -165,6 +282,12 @@ pub struct Projection {
     pub conflicts: Vec<FieldConflict>,
     /// sha256 of every photo the document references.
     pub photo_refs: Vec<String>,
+    /// Members in file order (户主 first), for exports.
+    pub members: Vec<(Uuid, Member)>,
+    /// 六看一问 inspections, for exports.
+    pub inspections: Vec<(Uuid, Inspection)>,
+    /// Visits: id, when, who recorded it; for 遍访 coverage.
+    pub visits: Vec<(Uuid, DateTime<Utc>, String)>,
 }
 
 /// One row of the audit trail.
@@ -250,6 +373,50 @@ pub trait Reader {
     fn photo_reachable(&mut self, sha256: &str, area: &Area) -> Result<bool>;
     /// The highest sequence number in the change log.
     fn last_seq(&mut self) -> Result<u64>;
+    /// Whether the projections must be rebuilt from the documents (a migration added projected rows).
+    fn projections_stale(&mut self) -> Result<bool>;
+    /// Every stored household's id.
+    fn household_ids(&mut self) -> Result<Vec<Uuid>>;
+    /// Counts per village key for the overview; visits count when `visit_from <= visited_at < visit_to`.
+    fn village_counts(
+        &mut self,
+        visit_from: DateTime<Utc>,
+        visit_to: DateTime<Utc>,
+    ) -> Result<HashMap<String, VillageCounts>>;
+    /// One page of findings, errors first, and how many match in all.
+    fn finding_page(&mut self, filter: &FindingFilter) -> Result<(u64, Vec<FindingRow>)>;
+    /// One page of households (merged files included, marked), and how many match in all.
+    fn household_page(&mut self, filter: &HouseholdFilter) -> Result<(u64, Vec<HouseholdRow>)>;
+    /// The households whose files were merged into this one.
+    fn merged_from(&mut self, household: Uuid) -> Result<Vec<Uuid>>;
+    /// Every unmerged household in the area (and village, if given), by village, group and 户主.
+    fn each_household(
+        &mut self,
+        area: &Area,
+        village_key: Option<&str>,
+        visit: &mut dyn FnMut(&HouseholdRow) -> Result<()>,
+    ) -> Result<()>;
+    /// Every member of those households, with the household's row.
+    fn each_member(
+        &mut self,
+        area: &Area,
+        village_key: Option<&str>,
+        visit: &mut dyn FnMut(&HouseholdRow, &Member) -> Result<()>,
+    ) -> Result<()>;
+    /// Every 六看一问 inspection of those households, oldest first within a household.
+    fn each_inspection(
+        &mut self,
+        area: &Area,
+        village_key: Option<&str>,
+        visit: &mut dyn FnMut(&HouseholdRow, &Inspection) -> Result<()>,
+    ) -> Result<()>;
+    /// Every finding of those households, errors first within a household.
+    fn each_finding(
+        &mut self,
+        area: &Area,
+        village_key: Option<&str>,
+        visit: &mut dyn FnMut(&FindingRow) -> Result<()>,
+    ) -> Result<()>;
 }
 
 /// Writes inside one transaction; everything commits together or nothing does.
@@ -273,12 +440,16 @@ pub trait Writer: Reader {
     fn audit(&mut self, entry: &AuditEntry) -> Result<()>;
     /// Notes that a device was seen.
     fn touch_device(&mut self, device: Uuid, at: DateTime<Utc>) -> Result<()>;
+    /// Notes that every projection was rebuilt.
+    fn mark_projections_fresh(&mut self) -> Result<()>;
 }
 
 /// The server's storage.
 pub trait Storage: Send + Sync + 'static {
     /// The server's id (a device's cursor belongs to one server; also the server's Automerge actor).
     fn server_id(&self) -> Uuid;
+    /// The county the server serves, as given at `init`.
+    fn county(&self) -> Result<String>;
 
     /// Adds a village; its code and its `乡镇/行政村` key must both be new.
     fn add_village(&self, village: &Village) -> Result<()>;
@@ -315,6 +486,29 @@ pub trait Storage: Send + Sync + 'static {
     fn session(&self, token_hash: [u8; 32]) -> Result<Session>;
     /// What a session sees of itself (its villages in full).
     fn session_info(&self, session: &Session) -> Result<SessionInfo>;
+
+    /// Sets (or with `None` removes) a user's console password hash; removing also ends their console sessions.
+    fn set_password(&self, user: Uuid, hash: Option<&str>) -> Result<()>;
+    /// The active (unrevoked) user of this name, for the console's login.
+    fn login_record(&self, name: &str) -> Result<Option<LoginRecord>>;
+    /// Stores a console session by its token's hash.
+    fn add_console_session(
+        &self,
+        token_hash: [u8; 32],
+        user: Uuid,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The console session a token opens at `now`; checked on every request, so revocation takes effect at once.
+    fn console_session(&self, token_hash: [u8; 32], now: DateTime<Utc>) -> Result<ConsoleSession>;
+    /// Ends a console session.
+    fn end_console_session(&self, token_hash: [u8; 32]) -> Result<()>;
+    /// The villages of an area in full.
+    fn area_villages(&self, area: &Area) -> Result<Vec<Village>>;
+    /// Every enrolment code, newest first.
+    fn enrol_codes(&self) -> Result<Vec<EnrolCodeRecord>>;
+    /// Revokes an unused enrolment code by its id (the hex sha256).
+    fn revoke_enrol_code(&self, id: &str, at: DateTime<Utc>) -> Result<EnrolCodeRecord>;
 
     /// Runs `work` inside one read transaction.
     fn read(&self, work: &mut dyn FnMut(&mut dyn Reader) -> Result<()>) -> Result<()>;

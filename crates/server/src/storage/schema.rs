@@ -139,6 +139,45 @@ const MIGRATIONS: &[&str] = &[
         detail       TEXT NOT NULL
     );
     ",
+    // 2: the county console: passwords and sessions, revocable enrolment codes, merged households, and the
+    // member, inspection and visit projections that overviews and exports read. Projections written before this
+    // migration lack those rows, so they are marked stale and rebuilt from the documents when the server opens.
+    "
+    ALTER TABLE users ADD COLUMN password_hash TEXT;
+    ALTER TABLE enrol_codes ADD COLUMN revoked_at TEXT;
+    ALTER TABLE households ADD COLUMN merged_into TEXT;
+    CREATE TABLE console_sessions (
+        token_hash BLOB PRIMARY KEY,
+        user_id    TEXT NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE member_rows (
+        household_id TEXT NOT NULL,
+        member_id    TEXT NOT NULL,
+        position     INTEGER NOT NULL,
+        member       TEXT NOT NULL,
+        PRIMARY KEY (household_id, member_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE inspection_rows (
+        household_id  TEXT NOT NULL,
+        inspection_id TEXT NOT NULL,
+        inspected_at  TEXT NOT NULL,
+        inspection    TEXT NOT NULL,
+        PRIMARY KEY (household_id, inspection_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE visit_rows (
+        household_id TEXT NOT NULL,
+        visit_id     TEXT NOT NULL,
+        visited_at   TEXT NOT NULL,
+        recorded_by  TEXT NOT NULL,
+        PRIMARY KEY (household_id, visit_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX visit_rows_by_time ON visit_rows(visited_at, household_id);
+    CREATE INDEX findings_by_check ON findings(check_id, severity);
+    CREATE INDEX households_by_head ON households(head_name);
+    INSERT OR REPLACE INTO meta(key, value) VALUES ('projections_stale', '1');
+    ",
 ];
 
 /// Brings a database up to the newest schema; refuses a database written by a newer build.

@@ -6,7 +6,10 @@
 
 use super::photo_files::PhotoFiles;
 use super::transaction::{SqliteTransaction, parse_time, parse_uuid};
-use super::{Area, DeviceRecord, Reader, Session, Storage, UserRecord, Writer, schema};
+use super::{
+    Area, ConsoleSession, DeviceRecord, EnrolCodeRecord, LoginRecord, Reader, Session, Storage, UserRecord, Writer,
+    schema,
+};
 use crate::error::{Result, ServerError};
 use chrono::{DateTime, Utc};
 use hudang_protocol::{Role, SessionInfo, UploadState, UserInfo, Village};
@@ -67,6 +70,8 @@ impl SqliteStorage {
         {
             tx.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![key, value])?;
         }
+        // A new server has no documents, so nothing a migration marked stale needs rebuilding.
+        tx.execute("DELETE FROM meta WHERE key = 'projections_stale'", [])?;
         tx.commit()?;
         drop(conn);
         Self::open(data_dir)
@@ -149,6 +154,25 @@ impl SqliteStorage {
     }
 }
 
+type EnrolCodeParts = (Vec<u8>, String, String, String, String, Option<String>, Option<String>);
+
+fn enrol_code_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<EnrolCodeParts> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+}
+
+fn enrol_code_record(parts: EnrolCodeParts) -> Result<EnrolCodeRecord> {
+    let (hash, user_id, user_name, created_at, expires_at, used_at, revoked_at) = parts;
+    Ok(EnrolCodeRecord {
+        id: hex::encode(hash),
+        user_id: parse_uuid(&user_id)?,
+        user_name,
+        created_at: parse_time(&created_at)?,
+        expires_at: parse_time(&expires_at)?,
+        used_at: used_at.as_deref().map(parse_time).transpose()?,
+        revoked_at: revoked_at.as_deref().map(parse_time).transpose()?,
+    })
+}
+
 fn parse_role(text: &str) -> Result<Role> {
     text.parse().map_err(|e: String| ServerError::Database(e))
 }
@@ -156,6 +180,14 @@ fn parse_role(text: &str) -> Result<Role> {
 impl Storage for SqliteStorage {
     fn server_id(&self) -> Uuid {
         self.server_id
+    }
+
+    fn county(&self) -> Result<String> {
+        self.with_reader(|conn| {
+            let county: Option<String> =
+                conn.query_row("SELECT value FROM meta WHERE key = 'county'", [], |r| r.get(0)).optional()?;
+            Ok(county.unwrap_or_default())
+        })
     }
 
     fn add_village(&self, village: &Village) -> Result<()> {
@@ -188,6 +220,15 @@ impl Storage for SqliteStorage {
         }
         self.with_writer(|conn| {
             let tx = conn.transaction()?;
+            // The console logs in by name, so two active users may not share one.
+            let taken: Option<i64> = tx
+                .query_row("SELECT 1 FROM users WHERE name = ?1 AND revoked_at IS NULL", [user.name.trim()], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if taken.is_some() {
+                return Err(ServerError::InvalidInput(format!("已有名为 {} 的在用账号，请用全名或加以区分", user.name.trim())));
+            }
             for code in &user.villages {
                 let known: Option<i64> =
                     tx.query_row("SELECT 1 FROM villages WHERE code = ?1", [code], |r| r.get(0)).optional()?;
@@ -216,13 +257,19 @@ impl Storage for SqliteStorage {
     fn users(&self) -> Result<Vec<UserRecord>> {
         self.with_reader(|conn| {
             let mut stmt =
-                conn.prepare("SELECT id, name, role, created_at, revoked_at FROM users ORDER BY name, id")?;
+                conn.prepare("SELECT id, name, role, created_at, revoked_at, password_hash IS NOT NULL FROM users ORDER BY name, id")?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get(4)?))
+                Ok((
+                    (r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get(4)?),
+                    r.get::<_, bool>(5)?,
+                ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, name, role, created_at, revoked_at): (String, String, String, String, Option<String>) = row?;
+                let ((id, name, role, created_at, revoked_at), has_password): (
+                    (String, String, String, String, Option<String>),
+                    bool,
+                ) = row?;
                 let villages = Self::user_villages(conn, &id)?.into_iter().map(|v| v.code).collect();
                 out.push(UserRecord {
                     id: parse_uuid(&id)?,
@@ -231,6 +278,7 @@ impl Storage for SqliteStorage {
                     villages,
                     created_at: parse_time(&created_at)?,
                     revoked_at: revoked_at.as_deref().map(parse_time).transpose()?,
+                    has_password,
                 });
             }
             Ok(out)
@@ -248,6 +296,7 @@ impl Storage for SqliteStorage {
                 "UPDATE users SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
                 params![user.to_string(), at.to_rfc3339()],
             )?;
+            conn.execute("DELETE FROM console_sessions WHERE user_id = ?1", [user.to_string()])?;
             Ok(())
         })
     }
@@ -295,7 +344,7 @@ impl Storage for SqliteStorage {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let found: Option<(String, String, Option<String>)> = tx
                 .query_row(
-                    "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = ?1",
+                    "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = ?1 AND revoked_at IS NULL",
                     [&code_hash[..]],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
@@ -427,6 +476,127 @@ impl Storage for SqliteStorage {
                 Area::Villages(_) => Self::user_villages(conn, &session.user.id.to_string())?,
             };
             Ok(SessionInfo { user: session.user.clone(), device_id: session.device_id, villages })
+        })
+    }
+
+    fn set_password(&self, user: Uuid, hash: Option<&str>) -> Result<()> {
+        self.with_writer(|conn| {
+            let changed =
+                conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user.to_string(), hash])?;
+            if changed == 0 {
+                return Err(ServerError::NotFound(format!("用户 {user}")));
+            }
+            if hash.is_none() {
+                conn.execute("DELETE FROM console_sessions WHERE user_id = ?1", [user.to_string()])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn login_record(&self, name: &str) -> Result<Option<LoginRecord>> {
+        self.with_reader(|conn| {
+            let found: Option<(String, String, String, Option<String>)> = conn
+                .query_row(
+                    "SELECT id, name, role, password_hash FROM users WHERE name = ?1 AND revoked_at IS NULL",
+                    [name.trim()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            found
+                .map(|(id, name, role, password_hash)| {
+                    Ok(LoginRecord { user: UserInfo { id: parse_uuid(&id)?, name, role: parse_role(&role)? }, password_hash })
+                })
+                .transpose()
+        })
+    }
+
+    fn add_console_session(
+        &self,
+        token_hash: [u8; 32],
+        user: Uuid,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.with_writer(|conn| {
+            // Old sessions are swept here rather than by a timer: logins are rare and this keeps the table small.
+            conn.execute("DELETE FROM console_sessions WHERE expires_at <= ?1", [created_at.to_rfc3339()])?;
+            conn.execute(
+                "INSERT INTO console_sessions(token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![&token_hash[..], user.to_string(), created_at.to_rfc3339(), expires_at.to_rfc3339()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn console_session(&self, token_hash: [u8; 32], now: DateTime<Utc>) -> Result<ConsoleSession> {
+        self.with_reader(|conn| {
+            let found: Option<(String, String, String, String, bool)> = conn
+                .prepare_cached(
+                    "SELECT u.id, u.name, u.role, s.expires_at, u.revoked_at IS NOT NULL OR u.password_hash IS NULL
+                     FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
+                )?
+                .query_row([&token_hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .optional()?;
+            let Some((id, name, role, expires_at, closed)) = found else { return Err(ServerError::NoConsoleSession) };
+            let expires_at = parse_time(&expires_at)?;
+            if closed || expires_at <= now {
+                return Err(ServerError::NoConsoleSession);
+            }
+            let user = UserInfo { id: parse_uuid(&id)?, name, role: parse_role(&role)? };
+            let area = Self::session_of(conn, Uuid::nil(), user.clone())?.area;
+            Ok(ConsoleSession { user, area, expires_at })
+        })
+    }
+
+    fn end_console_session(&self, token_hash: [u8; 32]) -> Result<()> {
+        self.with_writer(|conn| {
+            conn.execute("DELETE FROM console_sessions WHERE token_hash = ?1", [&token_hash[..]])?;
+            Ok(())
+        })
+    }
+
+    fn area_villages(&self, area: &Area) -> Result<Vec<Village>> {
+        let mut villages = self.with_reader(Self::all_villages)?;
+        villages.retain(|v| area.contains(&v.key()));
+        Ok(villages)
+    }
+
+    fn enrol_codes(&self) -> Result<Vec<EnrolCodeRecord>> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT c.code_hash, c.user_id, u.name, c.created_at, c.expires_at, c.used_at, c.revoked_at
+                 FROM enrol_codes c JOIN users u ON u.id = c.user_id ORDER BY c.created_at DESC, c.code_hash",
+            )?;
+            let rows = stmt.query_map([], enrol_code_parts)?;
+            rows.map(|row| enrol_code_record(row?)).collect()
+        })
+    }
+
+    fn revoke_enrol_code(&self, id: &str, at: DateTime<Utc>) -> Result<EnrolCodeRecord> {
+        let hash = hex::decode(id.trim())
+            .ok()
+            .filter(|h| h.len() == 32)
+            .ok_or_else(|| ServerError::NotFound(format!("登记码 {id}")))?;
+        self.with_writer(|conn| {
+            let parts = conn
+                .query_row(
+                    "SELECT c.code_hash, c.user_id, u.name, c.created_at, c.expires_at, c.used_at, c.revoked_at
+                     FROM enrol_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = ?1",
+                    [&hash[..]],
+                    enrol_code_parts,
+                )
+                .optional()?
+                .ok_or_else(|| ServerError::NotFound(format!("登记码 {id}")))?;
+            if parts.5.is_some() {
+                return Err(ServerError::InvalidInput("该登记码已被设备使用，不能撤销；如需停用请撤销设备".into()));
+            }
+            conn.execute(
+                "UPDATE enrol_codes SET revoked_at = ?2 WHERE code_hash = ?1 AND revoked_at IS NULL",
+                params![&hash[..], at.to_rfc3339()],
+            )?;
+            let mut record = enrol_code_record(parts)?;
+            record.revoked_at.get_or_insert(at);
+            Ok(record)
         })
     }
 

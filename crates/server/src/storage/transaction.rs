@@ -1,11 +1,12 @@
 //! [`Reader`] and [`Writer`] over one SQLite transaction, with cached prepared statements.
 
 use super::{
-    Area, AuditEntry, DocumentWrite, Duplicate, DuplicateHousehold, HouseholdConflict, HouseholdRow, LoggedChange,
-    PageQuery, Projection, Reader, StoredDocument, Writer,
+    Area, AuditEntry, DocumentWrite, Duplicate, DuplicateHousehold, FindingFilter, FindingRow, HouseholdConflict,
+    HouseholdFilter, HouseholdRow, LoggedChange, PageQuery, Projection, Reader, StoredDocument, VillageCounts, Writer,
 };
 use crate::error::{Result, ServerError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
+use hudang_domain::{Inspection, Member, Severity};
 use hudang_protocol::{PullResponse, PulledChange};
 use hudang_record::FieldConflict;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter, types::Value};
@@ -36,9 +37,105 @@ impl<'a> SqliteTransaction<'a> {
     }
 }
 
+/// A time as stored where SQL compares times as text: always UTC with a `Z` and milliseconds, so text order is
+/// time order.
+pub(crate) fn sortable_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The columns of a [`HouseholdRow`], as read by [`household_row_at`], for a `households` table aliased `h`.
+const ROW_COLUMNS: &str = "h.id, h.village_key, h.county, h.township, h.village, h.grp, h.head_name, h.head_id_number,
+    h.status, h.attribute, h.member_count, h.signed, h.errors, h.warnings, h.conflicts, h.merged_into";
+
+/// Reads the [`ROW_COLUMNS`] of a row.
+fn household_row_at(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, HouseholdRow)> {
+    let id: String = r.get(0)?;
+    let merged_into: Option<String> = r.get(15)?;
+    Ok((
+        id,
+        HouseholdRow {
+            id: Uuid::nil(),
+            village_key: r.get(1)?,
+            county: r.get(2)?,
+            township: r.get(3)?,
+            village: r.get(4)?,
+            group: r.get(5)?,
+            head_name: r.get(6)?,
+            head_id_number: r.get(7)?,
+            status: r.get(8)?,
+            attribute: r.get(9)?,
+            member_count: r.get(10)?,
+            signed: r.get(11)?,
+            errors: r.get(12)?,
+            warnings: r.get(13)?,
+            conflicts: r.get(14)?,
+            merged_into: merged_into.and_then(|m| Uuid::parse_str(&m).ok()),
+        },
+    ))
+}
+
+fn finish_row((id, mut row): (String, HouseholdRow)) -> Result<HouseholdRow> {
+    row.id = parse_uuid(&id)?;
+    Ok(row)
+}
+
+/// The `AND h.village_key IN (...)` clause and its values for an area and an optional single village; the
+/// placeholders are numbered from `first`.
+fn area_clause(area: &Area, village_key: Option<&str>, first: usize) -> (String, Vec<Value>) {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    if let Area::Villages(keys) = area {
+        sql.push_str(&format!(" AND h.village_key IN ({})", placeholders(first, keys.len().max(1))));
+        if keys.is_empty() {
+            // No villages: nothing may match, and `IN ()` is not valid SQL.
+            values.push(Value::Null);
+        }
+        values.extend(keys.iter().map(|k| Value::Text(k.clone())));
+    }
+    if let Some(key) = village_key {
+        sql.push_str(&format!(" AND h.village_key = ?{}", first + values.len()));
+        values.push(Value::Text(key.to_string()));
+    }
+    (sql, values)
+}
+
+fn severity_of_label(label: &str) -> Severity {
+    if label == Severity::Error.label() { Severity::Error } else { Severity::Warning }
+}
+
 /// SQL placeholders `?{first}, ?{first+1}, ...` for `count` values.
 fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+}
+
+type FindingRowParts = (String, String, String, String, String, String, String, String);
+
+fn finding_row_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRowParts> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+}
+
+fn finding_row(parts: FindingRowParts) -> Result<FindingRow> {
+    let (household, village_key, group, head_name, check, severity, path, message) = parts;
+    Ok(FindingRow {
+        household: parse_uuid(&household)?,
+        village_key,
+        group,
+        head_name,
+        check,
+        severity: severity_of_label(&severity),
+        path,
+        message,
+    })
+}
+
+/// A projected row stored as JSON (members, inspections), read back.
+fn from_stored_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| ServerError::Database(format!("投影记录无法读取：{e}")))
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 impl Reader for SqliteTransaction<'_> {
@@ -140,31 +237,10 @@ impl Reader for SqliteTransaction<'_> {
     fn household_row(&mut self, household: Uuid) -> Result<Option<HouseholdRow>> {
         let row = self
             .conn
-            .prepare_cached(
-                "SELECT village_key, county, township, village, grp, head_name, head_id_number, status, attribute,
-                        member_count, signed, errors, warnings, conflicts FROM households WHERE id = ?1",
-            )?
-            .query_row([household.to_string()], |r| {
-                Ok(HouseholdRow {
-                    id: household,
-                    village_key: r.get(0)?,
-                    county: r.get(1)?,
-                    township: r.get(2)?,
-                    village: r.get(3)?,
-                    group: r.get(4)?,
-                    head_name: r.get(5)?,
-                    head_id_number: r.get(6)?,
-                    status: r.get(7)?,
-                    attribute: r.get(8)?,
-                    member_count: r.get(9)?,
-                    signed: r.get(10)?,
-                    errors: r.get(11)?,
-                    warnings: r.get(12)?,
-                    conflicts: r.get(13)?,
-                })
-            })
+            .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM households h WHERE h.id = ?1"))?
+            .query_row([household.to_string()], household_row_at)
             .optional()?;
-        Ok(row)
+        row.map(finish_row).transpose()
     }
 
     fn conflicts(&mut self, household: Option<Uuid>) -> Result<Vec<HouseholdConflict>> {
@@ -244,6 +320,208 @@ impl Reader for SqliteTransaction<'_> {
         let seq: Option<i64> =
             self.conn.prepare_cached("SELECT MAX(seq) FROM change_log")?.query_row([], |r| r.get(0))?;
         Ok(seq.unwrap_or(0) as u64)
+    }
+
+    fn projections_stale(&mut self) -> Result<bool> {
+        let flag: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'projections_stale'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok(flag.as_deref() == Some("1"))
+    }
+
+    fn household_ids(&mut self) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached("SELECT household_id FROM documents ORDER BY household_id")?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        ids.map(|id| parse_uuid(&id?)).collect()
+    }
+
+    fn village_counts(
+        &mut self,
+        visit_from: DateTime<Utc>,
+        visit_to: DateTime<Utc>,
+    ) -> Result<HashMap<String, VillageCounts>> {
+        let mut out: HashMap<String, VillageCounts> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT h.village_key, h.status, COUNT(*), SUM(h.signed), SUM(h.errors > 0), SUM(h.errors),
+                    SUM(h.warnings), SUM(h.conflicts)
+             FROM households h WHERE h.merged_into IS NULL GROUP BY h.village_key, h.status",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                [r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
+            ))
+        })?;
+        for row in rows {
+            let (key, status, [households, signed, with_errors, errors, warnings, conflicts]) = row?;
+            let counts = out.entry(key).or_default();
+            counts.households += households as u64;
+            *counts.by_status.entry(status).or_default() += households as u64;
+            counts.signed += signed as u64;
+            counts.households_with_errors += with_errors as u64;
+            counts.errors += errors as u64;
+            counts.warnings += warnings as u64;
+            counts.conflicts += conflicts as u64;
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT h.village_key, COUNT(DISTINCT v.household_id)
+             FROM visit_rows v JOIN households h ON h.id = v.household_id
+             WHERE v.visited_at >= ?1 AND v.visited_at < ?2 AND h.merged_into IS NULL GROUP BY h.village_key",
+        )?;
+        let rows = stmt.query_map([sortable_time(visit_from), sortable_time(visit_to)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (key, visited) = row?;
+            out.entry(key).or_default().visited = visited as u64;
+        }
+        Ok(out)
+    }
+
+    fn finding_page(&mut self, filter: &FindingFilter) -> Result<(u64, Vec<FindingRow>)> {
+        let (area_sql, mut values) = area_clause(&filter.area, filter.village_key.as_deref(), 1);
+        let mut sql = format!(
+            "FROM findings f JOIN households h ON h.id = f.household_id WHERE h.merged_into IS NULL{area_sql}"
+        );
+        if let Some(check) = &filter.check {
+            values.push(Value::Text(check.clone()));
+            sql.push_str(&format!(" AND f.check_id = ?{}", values.len()));
+        }
+        if let Some(severity) = filter.severity {
+            values.push(Value::Text(severity.label().to_string()));
+            sql.push_str(&format!(" AND f.severity = ?{}", values.len()));
+        }
+        let total: i64 =
+            self.conn.prepare(&format!("SELECT COUNT(*) {sql}"))?.query_row(params_from_iter(&values), |r| r.get(0))?;
+        values.push(Value::Integer(filter.limit as i64));
+        values.push(Value::Integer(filter.offset as i64));
+        let n = values.len();
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT f.household_id, h.village_key, h.grp, h.head_name, f.check_id, f.severity, f.path, f.message {sql}
+             ORDER BY f.severity = ?{e} DESC, h.village_key, h.grp, h.head_name, f.household_id, f.rowid
+             LIMIT ?{l} OFFSET ?{o}",
+            e = n + 1,
+            l = n - 1,
+            o = n
+        ))?;
+        values.push(Value::Text(Severity::Error.label().to_string()));
+        let rows = stmt.query_map(params_from_iter(&values), finding_row_parts)?;
+        let items = rows.map(|row| finding_row(row?)).collect::<Result<_>>()?;
+        Ok((total as u64, items))
+    }
+
+    fn household_page(&mut self, filter: &HouseholdFilter) -> Result<(u64, Vec<HouseholdRow>)> {
+        let (area_sql, mut values) = area_clause(&filter.area, filter.village_key.as_deref(), 1);
+        let mut sql = format!("FROM households h WHERE 1 = 1{area_sql}");
+        if let Some(query) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            // A name is matched anywhere in it; an ID number from its start (the usual way people type one).
+            values.push(Value::Text(format!("%{}%", escape_like(query))));
+            values.push(Value::Text(format!("{}%", escape_like(&query.to_uppercase()))));
+            sql.push_str(&format!(
+                " AND (h.head_name LIKE ?{a} ESCAPE '\\' OR h.head_id_number LIKE ?{b} ESCAPE '\\')",
+                a = values.len() - 1,
+                b = values.len()
+            ));
+        }
+        let total: i64 =
+            self.conn.prepare(&format!("SELECT COUNT(*) {sql}"))?.query_row(params_from_iter(&values), |r| r.get(0))?;
+        values.push(Value::Integer(filter.limit as i64));
+        values.push(Value::Integer(filter.offset as i64));
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ROW_COLUMNS} {sql} ORDER BY h.village_key, h.grp, h.head_name, h.id LIMIT ?{} OFFSET ?{}",
+            values.len() - 1,
+            values.len()
+        ))?;
+        let rows = stmt.query_map(params_from_iter(&values), household_row_at)?;
+        let items = rows.map(|row| finish_row(row?)).collect::<Result<_>>()?;
+        Ok((total as u64, items))
+    }
+
+    fn merged_from(&mut self, household: Uuid) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM households WHERE merged_into = ?1 ORDER BY id")?;
+        let ids = stmt.query_map([household.to_string()], |r| r.get::<_, String>(0))?;
+        ids.map(|id| parse_uuid(&id?)).collect()
+    }
+
+    fn each_household(
+        &mut self,
+        area: &Area,
+        village_key: Option<&str>,
+        visit: &mut dyn FnMut(&HouseholdRow) -> Result<()>,
+    ) -> Result<()> {
+        let (area_sql, values) = area_clause(area, village_key, 1);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ROW_COLUMNS} FROM households h WHERE h.merged_into IS NULL{area_sql}
+             ORDER BY h.village_key, h.grp, h.head_name, h.id"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(&values), household_row_at)?;
+        for row in rows {
+            visit(&finish_row(row?)?)?;
+        }
+        Ok(())
+    }
+
+    fn each_member(
+        &mut self,
+        area: &Area,
+        village_key: Option<&str>,
+        visit: &mut dyn FnMut(&HouseholdRow, &Member) -> Result<()>,
+    ) -> Result<()> {
+        let (area_sql, values) = area_clause(area, village_key, 1);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ROW_COLUMNS}, m.member FROM households h JOIN member_rows m ON m.household_id = h.id
+             WHERE h.merged_into IS NULL{area_sql} ORDER BY h.village_key, h.grp, h.head_name, h.id, m.position"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(&values), |r| Ok((household_row_at(r)?, r.get::<_, String>(16)?)))?;
+        for row in rows {
+            let (household, member) = row?;
+            visit(&finish_row(household)?, &from_stored_json(&member)?)?;
+        }
+        Ok(())
+    }
+
+    fn each_inspection(
+        &mut self,
+        area: &Area,
+        village_key: Option<&str>,
+        visit: &mut dyn FnMut(&HouseholdRow, &Inspection) -> Result<()>,
+    ) -> Result<()> {
+        let (area_sql, values) = area_clause(area, village_key, 1);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ROW_COLUMNS}, i.inspection FROM households h JOIN inspection_rows i ON i.household_id = h.id
+             WHERE h.merged_into IS NULL{area_sql}
+             ORDER BY h.village_key, h.grp, h.head_name, h.id, i.inspected_at, i.inspection_id"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(&values), |r| Ok((household_row_at(r)?, r.get::<_, String>(16)?)))?;
+        for row in rows {
+            let (household, inspection) = row?;
+            visit(&finish_row(household)?, &from_stored_json(&inspection)?)?;
+        }
+        Ok(())
+    }
+
+    fn each_finding(
+        &mut self,
+        area: &Area,
+        village_key: Option<&str>,
+        visit: &mut dyn FnMut(&FindingRow) -> Result<()>,
+    ) -> Result<()> {
+        let (area_sql, mut values) = area_clause(area, village_key, 1);
+        values.push(Value::Text(Severity::Error.label().to_string()));
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT f.household_id, h.village_key, h.grp, h.head_name, f.check_id, f.severity, f.path, f.message
+             FROM findings f JOIN households h ON h.id = f.household_id WHERE h.merged_into IS NULL{area_sql}
+             ORDER BY h.village_key, h.grp, h.head_name, f.household_id, f.severity = ?{} DESC, f.rowid",
+            values.len()
+        ))?;
+        let rows = stmt.query_map(params_from_iter(&values), finding_row_parts)?;
+        for row in rows {
+            visit(&finding_row(row?)?)?;
+        }
+        Ok(())
     }
 }
 
@@ -346,14 +624,15 @@ impl Writer for SqliteTransaction<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO households(id, village_key, county, township, village, grp, head_name, head_id_number,
-                    status, attribute, member_count, signed, errors, warnings, conflicts, updated_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                    status, attribute, member_count, signed, errors, warnings, conflicts, updated_seq, merged_into)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                  ON CONFLICT(id) DO UPDATE SET village_key = excluded.village_key, county = excluded.county,
                     township = excluded.township, village = excluded.village, grp = excluded.grp,
                     head_name = excluded.head_name, head_id_number = excluded.head_id_number,
                     status = excluded.status, attribute = excluded.attribute, member_count = excluded.member_count,
                     signed = excluded.signed, errors = excluded.errors, warnings = excluded.warnings,
-                    conflicts = excluded.conflicts, updated_seq = MAX(households.updated_seq, excluded.updated_seq)",
+                    conflicts = excluded.conflicts, updated_seq = MAX(households.updated_seq, excluded.updated_seq),
+                    merged_into = excluded.merged_into",
             )?
             .execute(params![
                 id,
@@ -372,6 +651,7 @@ impl Writer for SqliteTransaction<'_> {
                 row.warnings,
                 row.conflicts,
                 updated_seq as i64,
+                row.merged_into.map(|m| m.to_string()),
             ])?;
         self.conn.prepare_cached("DELETE FROM findings WHERE household_id = ?1")?.execute([&id])?;
         let mut insert = self.conn.prepare_cached(
@@ -402,6 +682,29 @@ impl Writer for SqliteTransaction<'_> {
         for sha in &projection.photo_refs {
             insert.execute(params![sha, id])?;
         }
+        self.conn.prepare_cached("DELETE FROM member_rows WHERE household_id = ?1")?.execute([&id])?;
+        let mut insert = self
+            .conn
+            .prepare_cached("INSERT INTO member_rows(household_id, member_id, position, member) VALUES (?1, ?2, ?3, ?4)")?;
+        for (position, (member_id, member)) in projection.members.iter().enumerate() {
+            let json = serde_json::to_string(member).expect("a member serialises");
+            insert.execute(params![id, member_id.to_string(), position as i64, json])?;
+        }
+        self.conn.prepare_cached("DELETE FROM inspection_rows WHERE household_id = ?1")?.execute([&id])?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO inspection_rows(household_id, inspection_id, inspected_at, inspection) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (inspection_id, inspection) in &projection.inspections {
+            let json = serde_json::to_string(inspection).expect("an inspection serialises");
+            insert.execute(params![id, inspection_id.to_string(), sortable_time(inspection.inspected_at), json])?;
+        }
+        self.conn.prepare_cached("DELETE FROM visit_rows WHERE household_id = ?1")?.execute([&id])?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO visit_rows(household_id, visit_id, visited_at, recorded_by) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (visit_id, at, by) in &projection.visits {
+            insert.execute(params![id, visit_id.to_string(), sortable_time(*at), by])?;
+        }
         Ok(())
     }
 
@@ -418,6 +721,11 @@ impl Writer for SqliteTransaction<'_> {
                 entry.household.map(|h| h.to_string()),
                 entry.detail
             ])?;
+        Ok(())
+    }
+
+    fn mark_projections_fresh(&mut self) -> Result<()> {
+        self.conn.prepare_cached("DELETE FROM meta WHERE key = 'projections_stale'")?.execute([])?;
         Ok(())
     }
 

@@ -17,8 +17,11 @@ use hudang_protocol::{
     EnrolRequest, MAX_JSON_BYTES, MAX_PHOTO_BYTES, MAX_PHOTO_QUERY, MAX_PULL_BYTES, MAX_PUSH_BYTES, PHOTO_CHUNK_BYTES,
     PhotoQuery, PullRequest, PushRequest, SYNC_CONTENT_TYPE, routes,
 };
+use std::path::PathBuf;
 use std::sync::Arc;
 use uuid::Uuid;
+
+mod console;
 
 /// What every handler shares: the storage and the clock.
 #[derive(Clone)]
@@ -27,6 +30,10 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     /// The clock (the real one, or a pinned one for tests).
     pub clock: fn() -> DateTime<Utc>,
+    /// Where the console's built pages are (`ui/dist-console`), if it is served.
+    pub console_dir: Option<PathBuf>,
+    /// Whether the server speaks TLS, so the console's cookie is marked `Secure`.
+    pub tls: bool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -150,7 +157,7 @@ fn query_number(query: Option<&str>, name: &str) -> Result<Option<u64>, ServerEr
 
 /// The router with every route of the protocol.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route(routes::ENROL, post(enrol))
         .route(routes::SESSION, get(session))
         .route(routes::PUSH, post(push))
@@ -159,8 +166,13 @@ pub fn router(state: AppState) -> Router {
         .route(routes::PHOTOS_MISSING, post(photos_missing))
         .route(routes::PHOTO, get(photo_download).put(photo_upload))
         .route(routes::PHOTO_UPLOAD, get(photo_upload_state))
-        .fallback(|| async { ApiError(ServerError::NotFound("没有这个接口".into())) })
-        .with_state(state)
+        .nest("/api/console", console::routes())
+        .route("/api/{*rest}", axum::routing::any(|| async { ApiError(ServerError::NotFound("没有这个接口".into())) }));
+    let router = match &state.console_dir {
+        Some(dir) => router.fallback_service(tower_http::services::ServeDir::new(dir)),
+        None => router.fallback(console::not_installed),
+    };
+    router.with_state(state)
 }
 
 async fn enrol(State(state): State<AppState>, headers: HeaderMap, body: Body) -> ApiResult<Response> {

@@ -1,0 +1,519 @@
+//! The county console's routes under `/api/console` (see `docs/console-api.md`), its session cookie, and its
+//! built pages.
+//!
+//! Handlers decode, read the clock and make secrets, then call [`crate::console`] off the async threads. The
+//! session cookie is HttpOnly and SameSite=Strict, and every POST must say `Content-Type: application/json`, so
+//! another site can neither read the session nor make a logged-in browser send a form here.
+
+use super::{ApiError, ApiResult, AppState, blocking, read_body};
+use crate::console::{self, FindingQuery, HouseholdQuery, NewUser, ResolveItem};
+use crate::error::ServerError;
+use crate::export::{self, ExportKind};
+use crate::storage::ConsoleSession;
+use argon2::password_hash::SaltString;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hudang_protocol::{MAX_JSON_BYTES, Village};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::io::Write;
+use uuid::Uuid;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "hudang_console";
+
+/// The console's routes, relative to `/api/console`.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+        .route("/password", post(change_password))
+        .route("/overview", get(overview))
+        .route("/conflicts", get(conflicts))
+        .route("/conflicts/resolve", post(resolve))
+        .route("/duplicates", get(duplicates))
+        .route("/duplicates/merge", post(merge))
+        .route("/findings", get(findings))
+        .route("/households", get(households))
+        .route("/households/{id}", get(household))
+        .route("/photos/{sha256}", get(photo))
+        .route("/export/{file}", get(export_file))
+        .route("/villages", get(villages).post(add_village))
+        .route("/users", get(users).post(add_user))
+        .route("/users/{id}/revoke", post(revoke_user))
+        .route("/users/{id}/password", post(reset_password))
+        .route("/devices", get(devices))
+        .route("/devices/{id}/revoke", post(revoke_device))
+        .route("/enrol-codes", get(enrol_codes).post(create_enrol_code))
+        .route("/enrol-codes/{id}/revoke", post(revoke_enrol_code))
+        .fallback(|| async { ApiError(ServerError::NotFound("没有这个接口".into())) })
+}
+
+/// What `/` answers when the console's pages were not built or not found.
+pub(super) async fn not_installed() -> Response {
+    let page = "<!doctype html><meta charset=utf-8><title>户档县级控制台</title>\
+        <p>户档县级服务器正在运行，但没有找到控制台页面。</p>\
+        <p>请先构建控制台（在 ui 目录运行 <code>npm run build:console</code>），\
+        再用 <code>hudang-server serve --console ui/dist-console</code> 启动。</p>";
+    (StatusCode::SERVICE_UNAVAILABLE, Html(page)).into_response()
+}
+
+/// The console session of a request, from its cookie, checked against storage on every request.
+#[derive(Debug)]
+pub struct ConsoleAuth(pub ConsoleSession);
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, token)| token.trim().to_string())
+}
+
+impl FromRequestParts<AppState> for ConsoleAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = cookie_token(&parts.headers);
+        let storage = state.storage.clone();
+        let now = (state.clock)();
+        let session = blocking(move || console::session(storage.as_ref(), token.as_deref(), now)).await?;
+        Ok(ConsoleAuth(session))
+    }
+}
+
+/// Reads a JSON body of bounded size; anything but `application/json` is refused (see the module doc).
+async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> ApiResult<T> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"));
+    if !is_json {
+        return Err(ApiError(ServerError::Malformed("请求内容应为 JSON（Content-Type: application/json）".into())));
+    }
+    let bytes = read_body(headers, body, MAX_JSON_BYTES).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError(ServerError::Malformed(format!("请求内容无法读取：{e}"))))
+}
+
+fn salt() -> SaltString {
+    let mut bytes = [0u8; 16];
+    rand::Rng::fill(&mut rand::rng(), &mut bytes);
+    SaltString::encode_b64(&bytes).expect("16 bytes make a valid salt")
+}
+
+fn parse_id(text: &str, what: &str) -> Result<Uuid, ServerError> {
+    Uuid::parse_str(text.trim()).map_err(|_| ServerError::NotFound(format!("{what} {text}")))
+}
+
+fn session_cookie(token: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"))
+        .expect("a hex token makes a valid header")
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    name: String,
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, headers: HeaderMap, body: Body) -> ApiResult<Response> {
+    let request: LoginRequest = json_body(&headers, body).await?;
+    let token = crate::accounts::new_token(&mut rand::rng());
+    let now = (state.clock)();
+    let storage = state.storage.clone();
+    let cookie_token = token.clone();
+    let me =
+        blocking(move || console::login(storage.as_ref(), &request.name, &request.password, &token, now)).await?;
+    let cookie = session_cookie(&cookie_token, console::SESSION_HOURS * 3600, state.tls);
+    Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = cookie_token(&headers) {
+        let storage = state.storage.clone();
+        blocking(move || console::logout(storage.as_ref(), &token)).await?;
+    }
+    let cookie = session_cookie("", 0, state.tls);
+    Ok(([(header::SET_COOKIE, cookie)], Json(serde_json::json!({ "ok": true }))).into_response())
+}
+
+async fn me(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::me(storage.as_ref(), &session)).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    old: String,
+    new: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let request: PasswordChange = json_body(&headers, body).await?;
+    let storage = state.storage.clone();
+    let salt = salt();
+    blocking(move || console::change_own_password(storage.as_ref(), &session, &request.old, &request.new, &salt))
+        .await?;
+    Ok(Json(serde_json::json!({ "ok": true })).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MonthQuery {
+    month: Option<String>,
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Query(query): Query<MonthQuery>,
+) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    let now = (state.clock)();
+    let month = query.month.filter(|m| !m.trim().is_empty());
+    let overview = blocking(move || console::overview(storage.as_ref(), &session, month.as_deref(), now)).await?;
+    Ok(Json(overview).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VillageQuery {
+    village: Option<String>,
+}
+
+async fn conflicts(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Query(query): Query<VillageQuery>,
+) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    let village = query.village.filter(|v| !v.trim().is_empty());
+    Ok(Json(blocking(move || console::conflicts(storage.as_ref(), &session, village.as_deref())).await?)
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ResolveRequest {
+    items: Vec<ResolveItem>,
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let request: ResolveRequest = json_body(&headers, body).await?;
+    let storage = state.storage.clone();
+    let now = (state.clock)();
+    Ok(Json(blocking(move || console::resolve(storage.as_ref(), &session, &request.items, now)).await?)
+        .into_response())
+}
+
+async fn duplicates(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::duplicates(storage.as_ref(), &session)).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct MergeRequest {
+    keep: Uuid,
+    merge: Uuid,
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let request: MergeRequest = json_body(&headers, body).await?;
+    let storage = state.storage.clone();
+    let now = (state.clock)();
+    Ok(Json(blocking(move || console::merge(storage.as_ref(), &session, request.keep, request.merge, now)).await?)
+        .into_response())
+}
+
+async fn findings(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Query(query): Query<FindingQuery>,
+) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::findings(storage.as_ref(), &session, &query)).await?).into_response())
+}
+
+async fn households(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Query(query): Query<HouseholdQuery>,
+) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::households(storage.as_ref(), &session, &query)).await?).into_response())
+}
+
+async fn household(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id, "户")?;
+    let storage = state.storage.clone();
+    let now = (state.clock)();
+    Ok(Json(blocking(move || console::household_file(storage.as_ref(), &session, id, now)).await?).into_response())
+}
+
+async fn photo(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Path(sha256): Path<String>,
+) -> ApiResult<Response> {
+    let sha256 = super::photo_id(&sha256)?;
+    let storage = state.storage.clone();
+    let bytes = blocking(move || {
+        if !console::photo_visible(storage.as_ref(), &session, &sha256)? {
+            return Err(ServerError::NotFound(format!("照片 {}", &sha256[..12])));
+        }
+        storage.read_photo(&sha256, 0)
+    })
+    .await?;
+    // Photos are named by their content's hash, so a cached copy is never stale.
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Bytes gathered before a piece of the workbook is handed to the response.
+const STREAM_CHUNK: usize = 64 * 1024;
+
+/// A `Write` that hands what is written to the response body in pieces, from a blocking thread. When the client
+/// has gone, writing fails, so the export stops instead of finishing a file nobody reads.
+struct BodyWriter {
+    sender: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buffer: Vec<u8>,
+}
+
+impl BodyWriter {
+    fn send_buffer(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let piece = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(STREAM_CHUNK)));
+        self.sender
+            .blocking_send(Ok(piece))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "下载已中断"))
+    }
+}
+
+impl Write for BodyWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= STREAM_CHUNK {
+            self.send_buffer()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send_buffer()
+    }
+}
+
+impl Drop for BodyWriter {
+    fn drop(&mut self) {
+        let _ = self.send_buffer();
+    }
+}
+
+/// `filename*` of a Content-Disposition header: UTF-8, percent-encoded (RFC 5987), so Chinese names survive.
+fn encoded_file_name(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn export_file(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Path(file): Path<String>,
+    Query(query): Query<VillageQuery>,
+) -> ApiResult<Response> {
+    let kind = file
+        .strip_suffix(".xlsx")
+        .and_then(ExportKind::from_code)
+        .ok_or_else(|| ServerError::NotFound(format!("导出 {file}")))?;
+    let (area, village) = console::export_area(&session, query.village.as_deref())?;
+    let name = export::file_name(kind, village.as_deref(), crate::ingest::county_today((state.clock)()));
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(8);
+    let storage = state.storage.clone();
+    tokio::task::spawn_blocking(move || {
+        let writer = BodyWriter { sender: sender.clone(), buffer: Vec::with_capacity(STREAM_CHUNK) };
+        if let Err(error) = export::write_xlsx(storage.as_ref(), kind, &area, village.as_deref(), writer) {
+            // The headers are gone already: failing the body makes the browser report a failed download rather
+            // than save half a file.
+            let _ = sender.blocking_send(Err(std::io::Error::other(error.to_string())));
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+    let disposition = format!("attachment; filename=\"hudang-{}.xlsx\"; filename*=UTF-8''{}", kind.code(), encoded_file_name(&name));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).expect("an encoded name is ASCII")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+async fn villages(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::villages(storage.as_ref(), &session)).await?).into_response())
+}
+
+async fn add_village(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let village: Village = json_body(&headers, body).await?;
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::add_village(storage.as_ref(), &session, &village)).await?).into_response())
+}
+
+async fn users(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::users(storage.as_ref(), &session)).await?).into_response())
+}
+
+async fn add_user(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let input: NewUser = json_body(&headers, body).await?;
+    let storage = state.storage.clone();
+    let now = (state.clock)();
+    let salt = salt();
+    let id = Uuid::new_v4();
+    Ok(Json(blocking(move || console::add_user(storage.as_ref(), &session, &input, id, &salt, now)).await?)
+        .into_response())
+}
+
+async fn revoke_user(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id, "用户")?;
+    let storage = state.storage.clone();
+    let now = (state.clock)();
+    Ok(Json(blocking(move || console::revoke_user(storage.as_ref(), &session, id, now)).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordReset {
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let id = parse_id(&id, "用户")?;
+    let request: PasswordReset = json_body(&headers, body).await?;
+    let storage = state.storage.clone();
+    let salt = salt();
+    Ok(Json(
+        blocking(move || console::reset_password(storage.as_ref(), &session, id, &request.password, &salt)).await?,
+    )
+    .into_response())
+}
+
+async fn devices(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::devices(storage.as_ref(), &session)).await?).into_response())
+}
+
+async fn revoke_device(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id, "设备")?;
+    let storage = state.storage.clone();
+    let now = (state.clock)();
+    Ok(Json(blocking(move || console::revoke_device(storage.as_ref(), &session, id, now)).await?).into_response())
+}
+
+async fn enrol_codes(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::enrol_codes(storage.as_ref(), &session)).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct NewCodeRequest {
+    user: Uuid,
+    #[serde(default)]
+    valid_days: Option<i64>,
+}
+
+async fn create_enrol_code(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let request: NewCodeRequest = json_body(&headers, body).await?;
+    let storage = state.storage.clone();
+    let now = (state.clock)();
+    let code = crate::accounts::new_enrol_code(&mut rand::rng());
+    Ok(Json(
+        blocking(move || {
+            console::create_enrol_code(storage.as_ref(), &session, request.user, request.valid_days, &code, now)
+        })
+        .await?,
+    )
+    .into_response())
+}
+
+async fn revoke_enrol_code(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    let now = (state.clock)();
+    Ok(Json(blocking(move || console::revoke_enrol_code(storage.as_ref(), &session, &id, now)).await?).into_response())
+}
