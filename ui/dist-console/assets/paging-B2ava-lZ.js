@@ -1,1 +1,0 @@
-function e(e,t=100){return Math.max(0,Math.floor(e)-1)*t}function t(e,t){let n=e[t];return typeof n==`string`?n:``}function n(e){let n=Number(t(e,`page`));return Number.isInteger(n)&&n>=1?n:1}function r(e){let t={};for(let[n,r]of Object.entries(e))r===``||n===`page`&&r===1||(t[n]=String(r));return t}export{t as i,e as n,n as r,r as t};

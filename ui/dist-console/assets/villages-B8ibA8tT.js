@@ -1,1 +1,0 @@
-import{tt as e}from"./element-plus-Bauj71G6.js";import{n as t}from"./api-DD8-NKfb.js";import{n}from"./index-D2vk_MTx.js";var r=e(null),i=null;function a(){let e=n.me?.id??null;if(r.value===null||i!==e){i=e;let a=n.me?.villages??[];a.length>0?r.value=a:(r.value=[],t.villages().then(e=>r.value=e).catch(()=>{}))}return r}function o(){r.value=null}export{a as n,o as t};
