@@ -198,9 +198,13 @@ fn main() {
         accounts::create_village(storage.as_ref(), &format!("V{village}"), "文澜镇", &format!("第{village}村"))
             .unwrap();
     }
-    let server =
-        hudang_server::spawn_with_storage(storage.clone() as Arc<dyn Storage>, "127.0.0.1:0".parse().unwrap(), None, None)
-            .unwrap();
+    let server = hudang_server::spawn_with_storage(
+        storage.clone() as Arc<dyn Storage>,
+        "127.0.0.1:0".parse().unwrap(),
+        None,
+        None,
+    )
+    .unwrap();
     let url = server.url();
     let client = reqwest::blocking::Client::builder().timeout(None).build().unwrap();
     let mut tokens = Vec::new();

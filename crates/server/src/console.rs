@@ -13,8 +13,8 @@ use crate::storage::{
     self, Area, ConsoleSession, DeviceRecord, Duplicate, EnrolCodeRecord, FindingFilter, FindingRow, HouseholdFilter,
     HouseholdRow, Storage, UserRecord, VillageCounts,
 };
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use hudang_domain::{Finding, Severity, checks};
 use hudang_protocol::{Role, Village};
@@ -93,7 +93,12 @@ pub fn login(storage: &dyn Storage, name: &str, password: &str, token: &str, now
     if record.user.role == Role::Worker {
         return Err(ServerError::WorkerNotAllowed);
     }
-    storage.add_console_session(accounts::token_hash(token), record.user.id, now, now + Duration::hours(SESSION_HOURS))?;
+    storage.add_console_session(
+        accounts::token_hash(token),
+        record.user.id,
+        now,
+        now + Duration::hours(SESSION_HOURS),
+    )?;
     let session = storage.console_session(accounts::token_hash(token), now)?;
     me(storage, &session)
 }
@@ -252,7 +257,12 @@ pub fn month_of(now: DateTime<Utc>) -> String {
 
 /// Where every village of the caller's area stands: households by status, 遍访 this month, open errors and
 /// conflicts, and when each team last synced.
-pub fn overview(storage: &dyn Storage, session: &ConsoleSession, month: Option<&str>, now: DateTime<Utc>) -> Result<Overview> {
+pub fn overview(
+    storage: &dyn Storage,
+    session: &ConsoleSession,
+    month: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Overview> {
     let month = month.map(str::to_string).unwrap_or_else(|| month_of(now));
     let (from, to) = month_bounds(&month)?;
     let counts = storage::read(storage, |r| r.village_counts(from, to))?;
@@ -278,7 +288,12 @@ pub fn overview(storage: &dyn Storage, session: &ConsoleSession, month: Option<&
         let teams: Vec<TeamSync> = users
             .iter()
             .filter(|u| u.revoked_at.is_none() && u.villages.contains(&village.code))
-            .map(|u| TeamSync { user_id: u.id, user_name: u.name.clone(), role: u.role, last_sync: last_sync.get(&u.id).copied() })
+            .map(|u| TeamSync {
+                user_id: u.id,
+                user_name: u.name.clone(),
+                role: u.role,
+                last_sync: last_sync.get(&u.id).copied(),
+            })
             .collect();
         out.push(VillageOverview {
             last_sync: teams.iter().filter_map(|t| t.last_sync).max(),
@@ -502,7 +517,9 @@ pub struct FindingPage {
 pub fn check_label(check: &str) -> String {
     match checks::CHECKS.iter().find(|c| c.id == check) {
         Some(def) => format!("{}：{}", def.field, def.title),
-        None if check.starts_with(checks::EXCLUSION_PREFIX) => format!("排除规则：{}", &check[checks::EXCLUSION_PREFIX.len()..]),
+        None if check.starts_with(checks::EXCLUSION_PREFIX) => {
+            format!("排除规则：{}", &check[checks::EXCLUSION_PREFIX.len()..])
+        }
         None => check.to_string(),
     }
 }
@@ -617,7 +634,8 @@ pub fn household_file(
     let server_id = storage.server_id();
     let not_found = || ServerError::NotFound(format!("户 {household}"));
     storage::read(storage, |r| {
-        let row = r.household_row(household)?.filter(|row| session.area.contains(&row.village_key)).ok_or_else(not_found)?;
+        let row =
+            r.household_row(household)?.filter(|row| session.area.contains(&row.village_key)).ok_or_else(not_found)?;
         let stored = r.document(household)?.ok_or_else(not_found)?;
         let mut doc = HouseholdDoc::load(&stored.bytes, actor_for_device(server_id))?;
         let view = HouseholdView::read(&mut doc)?;
@@ -703,7 +721,12 @@ fn require_may_change(session: &ConsoleSession, target: &UserRecord) -> Result<(
 }
 
 /// Revokes a user: their devices and console sessions stop working at once.
-pub fn revoke_user(storage: &dyn Storage, session: &ConsoleSession, user: Uuid, now: DateTime<Utc>) -> Result<UserRecord> {
+pub fn revoke_user(
+    storage: &dyn Storage,
+    session: &ConsoleSession,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> Result<UserRecord> {
     require_manager(session, "停用账号需要县级工作人员账号")?;
     if user == session.user.id {
         return Err(ServerError::InvalidInput("不能停用自己的账号".into()));
@@ -750,10 +773,19 @@ pub fn devices(storage: &dyn Storage, session: &ConsoleSession) -> Result<Vec<De
 }
 
 /// Revokes a device: its token is refused from its next request on.
-pub fn revoke_device(storage: &dyn Storage, session: &ConsoleSession, device: Uuid, now: DateTime<Utc>) -> Result<DeviceRecord> {
+pub fn revoke_device(
+    storage: &dyn Storage,
+    session: &ConsoleSession,
+    device: Uuid,
+    now: DateTime<Utc>,
+) -> Result<DeviceRecord> {
     require_manager(session, "停用设备需要县级工作人员账号")?;
     storage.revoke_device(device, now)?;
-    storage.devices()?.into_iter().find(|d| d.id == device).ok_or_else(|| ServerError::NotFound(format!("设备 {device}")))
+    storage
+        .devices()?
+        .into_iter()
+        .find(|d| d.id == device)
+        .ok_or_else(|| ServerError::NotFound(format!("设备 {device}")))
 }
 
 /// Every enrolment code (never the codes themselves).
@@ -786,12 +818,21 @@ pub fn create_enrol_code(
     let expires_at =
         accounts::create_enrol_code(storage, user, code, valid_days.unwrap_or(accounts::DEFAULT_ENROL_DAYS), now)?;
     let id = hex::encode(accounts::enrol_code_hash(code));
-    let row = storage.enrol_codes()?.into_iter().find(|c| c.id == id).ok_or_else(|| ServerError::NotFound("登记码".into()))?;
+    let row = storage
+        .enrol_codes()?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| ServerError::NotFound("登记码".into()))?;
     Ok(NewEnrolCode { code: code.to_string(), expires_at, row })
 }
 
 /// Revokes an unused enrolment code.
-pub fn revoke_enrol_code(storage: &dyn Storage, session: &ConsoleSession, id: &str, now: DateTime<Utc>) -> Result<EnrolCodeRecord> {
+pub fn revoke_enrol_code(
+    storage: &dyn Storage,
+    session: &ConsoleSession,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<EnrolCodeRecord> {
     require_manager(session, "撤销登记码需要县级工作人员账号")?;
     storage.revoke_enrol_code(id, now)
 }

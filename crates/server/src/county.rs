@@ -166,8 +166,7 @@ pub fn merge_households(
         let keep_heads = keep_doc.heads();
         let keep_hashes: Vec<ChangeHash> = keep_doc.write(&kept, &provenance)?.into_iter().collect();
         let merge_heads = merge_doc.heads();
-        let merge_hashes: Vec<ChangeHash> =
-            merge_doc.write(&merged, &provenance)?.into_iter().collect();
+        let merge_hashes: Vec<ChangeHash> = merge_doc.write(&merged, &provenance)?.into_iter().collect();
         store_server_change(w, server_id, keep, &keep_stored, &mut keep_doc, &keep_heads, &keep_hashes, now)?;
         store_server_change(w, server_id, merge, &merge_stored, &mut merge_doc, &merge_heads, &merge_hashes, now)?;
         w.audit(&AuditEntry {

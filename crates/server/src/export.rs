@@ -64,18 +64,55 @@ impl ExportKind {
     pub fn headers(self) -> Vec<String> {
         let fixed: &[&str] = match self {
             ExportKind::Households => &[
-                "县", "乡镇", "行政村", "村民小组", "户主姓名", "户主身份证号", "家庭人口", "贫困状态",
-                "贫困户属性", "已签字", "错误数", "警告数", "冲突数", "户编号",
+                "县",
+                "乡镇",
+                "行政村",
+                "村民小组",
+                "户主姓名",
+                "户主身份证号",
+                "家庭人口",
+                "贫困状态",
+                "贫困户属性",
+                "已签字",
+                "错误数",
+                "警告数",
+                "冲突数",
+                "户编号",
             ],
             ExportKind::Members => &[
-                "乡镇", "行政村", "村民小组", "户主姓名", "户编号", "姓名", "与户主关系", "性别", "民族",
-                "证件类型", "证件号码", "联系电话", "文化程度", "在校情况", "健康状况", "疾病名称", "残疾类别",
-                "残疾等级", "劳动技能", "务工地点", "务工月数", "务工月收入（元）", "基本医疗保险", "大病保险",
-                "养老保险", "低保", "特困供养", "公益岗位", "财政供养", "村干部", "成员状态",
+                "乡镇",
+                "行政村",
+                "村民小组",
+                "户主姓名",
+                "户编号",
+                "姓名",
+                "与户主关系",
+                "性别",
+                "民族",
+                "证件类型",
+                "证件号码",
+                "联系电话",
+                "文化程度",
+                "在校情况",
+                "健康状况",
+                "疾病名称",
+                "残疾类别",
+                "残疾等级",
+                "劳动技能",
+                "务工地点",
+                "务工月数",
+                "务工月收入（元）",
+                "基本医疗保险",
+                "大病保险",
+                "养老保险",
+                "低保",
+                "特困供养",
+                "公益岗位",
+                "财政供养",
+                "村干部",
+                "成员状态",
             ],
-            ExportKind::Inspections => {
-                &["乡镇", "行政村", "村民小组", "户主姓名", "户编号", "检查时间", "检查人"]
-            }
+            ExportKind::Inspections => &["乡镇", "行政村", "村民小组", "户主姓名", "户编号", "检查时间", "检查人"],
             ExportKind::Findings => {
                 &["乡镇", "行政村", "村民小组", "户主姓名", "户编号", "严重程度", "核查项", "说明", "字段"]
             }
@@ -283,7 +320,9 @@ impl<'a> SheetWriter<'a> {
                     sheet.write_number(self.row, col, *n as f64).map_err(xlsx_error)?;
                 }
                 Cell::Fen(fen) => {
-                    sheet.write_number_with_format(self.row, col, *fen as f64 / 100.0, &self.money_format).map_err(xlsx_error)?;
+                    sheet
+                        .write_number_with_format(self.row, col, *fen as f64 / 100.0, &self.money_format)
+                        .map_err(xlsx_error)?;
                 }
             }
         }
@@ -306,7 +345,9 @@ pub fn write_xlsx(
     let rows = {
         let mut sheet = SheetWriter::new(&mut workbook, kind)?;
         storage::read(storage, |r| match kind {
-            ExportKind::Households => r.each_household(area, village_key, &mut |row| sheet.write(&household_cells(row))),
+            ExportKind::Households => {
+                r.each_household(area, village_key, &mut |row| sheet.write(&household_cells(row)))
+            }
             ExportKind::Members => r.each_member(area, village_key, &mut |row, m| sheet.write(&member_cells(row, m))),
             ExportKind::Inspections => {
                 r.each_inspection(area, village_key, &mut |row, i| sheet.write(&inspection_cells(row, i)))

@@ -5,12 +5,12 @@
 //! the library. It must never touch the database except through the library.
 
 use anyhow::Context;
+use argon2::password_hash::SaltString;
 use clap::{Parser, Subcommand};
 use hudang_protocol::Role;
-use hudang_server::storage::Storage;
-use argon2::password_hash::SaltString;
 use hudang_server::export::{self, ExportKind};
 use hudang_server::storage::Area;
+use hudang_server::storage::Storage;
 use hudang_server::{ServerConfig, ServerError, SqliteStorage, TlsPaths, accounts, console, county, ingest};
 use serde_json::json;
 use std::io::Write;
@@ -272,8 +272,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print(json, json!({ "id": user.id }), || format!("已设置 {} 的控制台密码", user.name));
         }
         Command::Export { kind, village, out } => {
-            let kind = ExportKind::from_code(&kind)
-                .ok_or_else(|| ServerError::InvalidInput(format!("导出种类应为 households、members、inspections 或 findings，收到 {kind}")))?;
+            let kind = ExportKind::from_code(&kind).ok_or_else(|| {
+                ServerError::InvalidInput(format!(
+                    "导出种类应为 households、members、inspections 或 findings，收到 {kind}"
+                ))
+            })?;
             let file = std::io::BufWriter::new(
                 std::fs::File::create(&out).with_context(|| format!("无法创建文件 {}", out.display()))?,
             );

@@ -14,6 +14,7 @@ use hudang_server::{RunningServer, SqliteStorage, accounts, county};
 use reqwest::blocking::{Client, Response};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -748,4 +749,350 @@ fn server_killed_mid_push_loses_nothing_and_stores_nothing_twice() {
     server.wait().unwrap();
     let storage = SqliteStorage::open(data.path()).unwrap();
     assert_eq!(storage::read(&storage, |r| r.last_seq()).unwrap(), 300, "each creation logged once");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The county console, driven over HTTP with its session cookie.
+
+const PASSWORD: &str = "correct horse 8";
+
+fn give_password(f: &Fixture, user: Uuid) {
+    let salt = argon2::password_hash::SaltString::encode_b64(&[7u8; 16]).unwrap();
+    hudang_server::console::set_password(f.storage.as_ref(), user, PASSWORD, &salt).unwrap();
+}
+
+/// A browser's session with the console: just the cookie.
+struct Console {
+    cookie: String,
+}
+
+impl Fixture {
+    fn console_login(&self, name: &str, password: &str) -> Result<Console, (u16, String)> {
+        let response = self
+            .client
+            .post(format!("{}/api/console/login", self.url))
+            .header("content-type", "application/json")
+            .body(json!({ "name": name, "password": password }).to_string())
+            .send()
+            .unwrap();
+        if response.status() != 200 {
+            return Err(error_code(response));
+        }
+        let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        Ok(Console { cookie })
+    }
+
+    fn console_get(&self, console: &Console, route: &str) -> Response {
+        self.client.get(format!("{}/api/console{route}", self.url)).header("cookie", &console.cookie).send().unwrap()
+    }
+
+    fn console_json(&self, console: &Console, route: &str) -> serde_json::Value {
+        let response = self.console_get(console, route);
+        assert_eq!(response.status(), 200, "{route}: {}", response.text().unwrap());
+        response.read_json().unwrap()
+    }
+
+    fn console_post(&self, console: &Console, route: &str, body: serde_json::Value) -> Response {
+        self.client
+            .post(format!("{}/api/console{route}", self.url))
+            .header("cookie", &console.cookie)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .unwrap()
+    }
+
+    fn team_leader(&self) -> Uuid {
+        let id = Uuid::new_v4();
+        accounts::create_user(self.storage.as_ref(), id, "赵队长", Role::TeamLeader, &["V1".into()], at(0)).unwrap();
+        give_password(self, id);
+        id
+    }
+}
+
+/// A workbook's one sheet as text rows (numbers written the way Excel shows whole numbers).
+fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::Reader as _;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let range = workbook.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    calamine::Data::String(s) => s.clone(),
+                    calamine::Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
+                    calamine::Data::Float(f) => format!("{f:.2}"),
+                    calamine::Data::Empty => String::new(),
+                    other => format!("{other:?}"),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn with_visit(mut h: Household, minute: u32) -> Household {
+    h.visits.insert(Uuid::new_v4(), Visit { visited_at: at(minute), recorded_by: "张工".into(), ..Default::default() });
+    h
+}
+
+#[test]
+fn console_logins_follow_roles_and_end_when_revoked() {
+    let f = Fixture::new();
+    give_password(&f, f.county_user);
+    give_password(&f, f.home_users[0]);
+    let leader = f.team_leader();
+
+    // A worker is told to use the tablet; wrong passwords and unknown names get one answer.
+    assert_eq!(f.console_login("张工", PASSWORD).err().unwrap(), (403, "console.forbidden_role".into()));
+    assert_eq!(f.console_login("县里", "wrong password").err().unwrap(), (401, "console.bad_login".into()));
+    assert_eq!(f.console_login("没这个人", PASSWORD).err().unwrap(), (401, "console.bad_login".into()));
+    // 李工 has no console password at all.
+    assert_eq!(f.console_login("李工", "").err().unwrap(), (401, "console.bad_login".into()));
+
+    let nobody = Console { cookie: "hudang_console=0000".into() };
+    assert_eq!(error_code(f.console_get(&nobody, "/me")), (401, "console.no_session".into()));
+    // A form post (what another site could make a browser send) is refused before the password is looked at.
+    let form = f
+        .client
+        .post(format!("{}/api/console/login", f.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=县里&password=x")
+        .send()
+        .unwrap();
+    assert_eq!(form.status(), 400);
+
+    let staff = f.console_login("县里", PASSWORD).unwrap();
+    let me = f.console_json(&staff, "/me");
+    assert_eq!(
+        (me["role"].as_str(), me["can_manage"].as_bool(), me["county"].as_str()),
+        (Some("county_staff"), Some(true), Some("蒙自市"))
+    );
+    assert_eq!(me["villages"].as_array().unwrap().len(), 2);
+    assert_eq!(f.console_json(&staff, "/users").as_array().unwrap().len(), 5);
+    let logout = f.console_post(&staff, "/logout", json!({}));
+    assert_eq!(logout.status(), 200);
+    assert_eq!(error_code(f.console_get(&staff, "/me")).1, "console.no_session");
+
+    let lead = f.console_login("赵队长", PASSWORD).unwrap();
+    let me = f.console_json(&lead, "/me");
+    assert_eq!(me["can_manage"], json!(false));
+    let villages: Vec<&str> = me["villages"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(villages, vec![HOME]);
+    assert_eq!(error_code(f.console_get(&lead, "/users")), (403, "console.forbidden".into()));
+    let refused = f.console_post(&lead, "/villages", json!({ "code": "V9", "township": TOWNSHIP, "name": "新村" }));
+    assert_eq!(error_code(refused), (403, "console.forbidden".into()));
+    assert_eq!(f.storage.villages().unwrap().len(), 2);
+
+    // Revoking the user ends their console session at its next request.
+    f.storage.revoke_user(leader, at(30)).unwrap();
+    assert_eq!(error_code(f.console_get(&lead, "/me")).1, "console.no_session");
+}
+
+#[test]
+fn team_leaders_see_and_export_only_their_villages() {
+    let f = Fixture::new();
+    give_password(&f, f.county_user);
+    f.team_leader();
+    let a = f.enrol(f.home_users[0]);
+    let w = f.enrol(f.away_user);
+    let (one, two, away) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let mut doc_one = create_doc(&a, &with_visit(household(one, HOME, &id_number(61)), 5));
+    let mut doc_two = create_doc(&a, &household(two, HOME, &id_number(62)));
+    let mut doc_away = create_doc(&w, &with_visit(household(away, AWAY, &id_number(63)), 6));
+    f.push(&a, vec![all_changes(&mut doc_one, one), all_changes(&mut doc_two, two)]);
+    f.push(&w, vec![all_changes(&mut doc_away, away)]);
+
+    let staff = f.console_login("县里", PASSWORD).unwrap();
+    let lead = f.console_login("赵队长", PASSWORD).unwrap();
+
+    let overview = f.console_json(&lead, "/overview?month=2026-11");
+    let keys: Vec<&str> = overview["villages"].as_array().unwrap().iter().map(|v| v["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, vec![format!("{TOWNSHIP}/{HOME}").as_str()]);
+    assert_eq!((overview["totals"]["households"].as_u64(), overview["totals"]["visited"].as_u64()), (Some(2), Some(1)));
+    let home = &overview["villages"][0];
+    let team: Vec<&str> = home["teams"].as_array().unwrap().iter().map(|t| t["user_name"].as_str().unwrap()).collect();
+    assert_eq!(team, vec!["张工", "李工", "赵队长"]);
+    assert!(home["last_sync"].is_string(), "张工 pushed, so the village has a last sync: {home}");
+    // Another month has no visits.
+    assert_eq!(f.console_json(&lead, "/overview?month=2026-10")["totals"]["visited"], json!(0));
+    assert_eq!(f.console_json(&staff, "/overview?month=2026-11")["totals"]["households"], json!(3));
+    assert_eq!(error_code(f.console_get(&staff, "/overview?month=2026-13")).0, 400);
+
+    // Outside the area a household does not exist, in the list, the file and the export.
+    assert_eq!(error_code(f.console_get(&lead, &format!("/households/{away}"))).0, 404);
+    assert_eq!(f.console_json(&lead, "/households")["total"], json!(2));
+    assert_eq!(f.console_json(&staff, "/households?q=张")["total"], json!(3));
+    assert_eq!(f.console_json(&staff, &format!("/households?q={}", id_number(63)))["total"], json!(1));
+    let file = f.console_json(&lead, &format!("/households/{one}"));
+    assert_eq!(file["household"]["members"].as_object().unwrap().len(), 1);
+    assert!(file["history"].as_array().unwrap().iter().any(|h| h["provenance"]["user"] == json!("张工")));
+    let away_village = format!("{TOWNSHIP}/{AWAY}");
+    assert_eq!(error_code(f.console_get(&lead, &format!("/export/households.xlsx?village={away_village}"))).0, 404);
+
+    let export = |console: &Console, kind: &str| {
+        let response = f.console_get(console, &format!("/export/{kind}.xlsx"));
+        assert_eq!(response.status(), 200);
+        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+        assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+        response.bytes().unwrap().to_vec()
+    };
+    let rows = xlsx_rows(&export(&lead, "households"), "农户");
+    assert_eq!(rows.len(), 3, "a header and two households: {rows:?}");
+    let header = &rows[0];
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+    let row_one = rows.iter().find(|r| r[column("户编号")] == one.to_string()).expect("household one is exported");
+    assert_eq!(row_one[column("户主身份证号")], id_number(61), "ID numbers stay text");
+    assert_eq!(row_one[column("行政村")], HOME);
+    assert_eq!(row_one[column("家庭人口")], "1");
+    assert_eq!(xlsx_rows(&export(&staff, "households"), "农户").len(), 4);
+    let members = xlsx_rows(&export(&staff, "members"), "家庭成员");
+    assert_eq!(members.len(), 4);
+    assert!(members[0].contains(&"证件号码".to_string()) && members[0].contains(&"务工月收入（元）".to_string()));
+    let inspections = xlsx_rows(&export(&staff, "inspections"), "六看一问");
+    assert_eq!(inspections.len(), 1, "no inspections yet, only the header");
+    assert!(inspections[0].iter().any(|h| h.starts_with("入户看电器")), "{:?}", inspections[0]);
+    let findings = xlsx_rows(&export(&staff, "findings"), "核查结果");
+    let page = f.console_json(&staff, "/findings?limit=500");
+    assert_eq!(findings.len() as u64 - 1, page["total"].as_u64().unwrap());
+    assert!(page["total"].as_u64().unwrap() > 0);
+
+    // Filters narrow the findings, and a check filter keeps only that check.
+    let check = page["items"][0]["check"].as_str().unwrap().to_string();
+    let only = f.console_json(&staff, &format!("/findings?check={check}"));
+    assert!(only["items"].as_array().unwrap().iter().all(|i| i["check"] == json!(check)));
+    let errors = f.console_json(&staff, "/findings?severity=error");
+    assert!(errors["items"].as_array().unwrap().iter().all(|i| i["severity"] == json!("error")));
+    let led = f.console_json(&lead, "/findings?limit=500");
+    assert!(led["items"].as_array().unwrap().iter().all(|i| i["village_key"] == json!(format!("{TOWNSHIP}/{HOME}"))));
+    assert!(led["total"].as_u64() < page["total"].as_u64());
+}
+
+#[test]
+fn merging_duplicates_keeps_both_histories_and_devices_receive_it() {
+    let f = Fixture::new();
+    give_password(&f, f.county_user);
+    let a = f.enrol(f.home_users[0]);
+    let w = f.enrol(f.away_user);
+    let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+    let number = id_number(71);
+    let mut h1 = household(first, HOME, &number);
+    h1.members.insert(
+        Uuid::new_v4(),
+        Member {
+            name: "李秀英".into(),
+            relation: Some(Relation::Spouse),
+            id_number: id_number(72),
+            ..Default::default()
+        },
+    );
+    let mut h2 = with_visit(household(second, AWAY, &number), 8);
+    h2.address = "白沙村 12 号".into();
+    h2.members.insert(
+        Uuid::new_v4(),
+        Member {
+            name: "张小明".into(), relation: Some(Relation::Son), id_number: id_number(73), ..Default::default()
+        },
+    );
+    let mut doc1 = create_doc(&a, &h1);
+    let mut doc2 = create_doc(&w, &h2);
+    f.push(&a, vec![all_changes(&mut doc1, first)]);
+    f.push(&w, vec![all_changes(&mut doc2, second)]);
+    let (_, cursor_a, _) = f.pull_all(&a, 0, 512 * 1024);
+    let (_, cursor_w, _) = f.pull_all(&w, 0, 512 * 1024);
+
+    let staff = f.console_login("县里", PASSWORD).unwrap();
+    let duplicates = f.console_json(&staff, "/duplicates");
+    assert_eq!(duplicates.as_array().unwrap().len(), 1);
+    assert_eq!(duplicates[0]["id_number"], json!(number));
+    let merged = f.console_post(&staff, "/duplicates/merge", json!({ "keep": first, "merge": second }));
+    assert_eq!(merged.status(), 200);
+    let outcome: serde_json::Value = merged.read_json().unwrap();
+    assert_eq!((outcome["members_added"].as_u64(), outcome["entries_added"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(outcome["fields_filled"], json!(["住址"]));
+
+    assert_eq!(f.console_json(&staff, "/duplicates"), json!([]));
+    let kept = f.console_json(&staff, &format!("/households/{first}"));
+    let names: BTreeSet<&str> =
+        kept["household"]["members"].as_object().unwrap().values().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, BTreeSet::from(["张三", "李秀英", "张小明"]));
+    assert_eq!(kept["merged_from"], json!([second.to_string()]));
+    assert!(
+        kept["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["provenance"]["action"] == json!("merge") && h["provenance"]["user"] == json!("县里"))
+    );
+    assert!(kept["findings"].as_array().unwrap().iter().all(|f| f["check_id"] != json!("id.duplicate")));
+    let gone = f.console_json(&staff, &format!("/households/{second}"));
+    assert_eq!(gone["merged_into"], json!(first.to_string()));
+    assert_eq!(gone["findings"], json!([]));
+    // The merged file keeps its own history: 王工's creation is still there.
+    assert!(gone["history"].as_array().unwrap().iter().any(|h| h["provenance"]["user"] == json!("王工")));
+    assert_eq!(f.console_json(&staff, "/overview?month=2026-11")["totals"]["households"], json!(1));
+    let again = f.console_post(&staff, "/duplicates/merge", json!({ "keep": first, "merge": second }));
+    assert_eq!(error_code(again).0, 400);
+
+    // Each device pulls the merge of the household in its village.
+    let (pulled, _, _) = f.pull_all(&a, cursor_a, 512 * 1024);
+    assert_eq!(pulled.iter().map(|(h, _)| *h).collect::<BTreeSet<_>>(), BTreeSet::from([first]));
+    doc1.apply_changes(pulled.iter().map(|(_, c)| Change::from_bytes(c.clone()).unwrap()).collect()).unwrap();
+    assert_eq!(doc1.read().unwrap().members.len(), 3);
+    let (pulled, _, _) = f.pull_all(&w, cursor_w, 512 * 1024);
+    doc2.apply_changes(pulled.iter().map(|(_, c)| Change::from_bytes(c.clone()).unwrap()).collect()).unwrap();
+    assert_eq!(doc2.read().unwrap().merged_into, Some(first));
+}
+
+#[test]
+fn conflicts_settled_in_bulk_report_each_item() {
+    let f = Fixture::new();
+    give_password(&f, f.county_user);
+    let a = f.enrol(f.home_users[0]);
+    let b = f.enrol(f.home_users[1]);
+    let id = Uuid::new_v4();
+    let mut doc_a = create_doc(&a, &household(id, HOME, &id_number(81)));
+    f.push(&a, vec![all_changes(&mut doc_a, id)]);
+    let (pulled, _, _) = f.pull_all(&b, 0, 512 * 1024);
+    let mut doc_b = doc_from(&b, &pulled.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>());
+    let base = doc_a.heads();
+    doc_a
+        .set_paths(&[("phone", &json!("13911111111")), ("address", &json!("一号"))], &provenance(&a, 10, "edit"))
+        .unwrap();
+    doc_b
+        .set_paths(&[("phone", &json!("13922222222")), ("address", &json!("二号"))], &provenance(&b, 11, "edit"))
+        .unwrap();
+    f.push(&a, vec![HouseholdChanges { household: id, changes: raw(doc_a.changes_after(&base)) }]);
+    f.push(&b, vec![HouseholdChanges { household: id, changes: raw(doc_b.changes_after(&base)) }]);
+
+    let staff = f.console_login("县里", PASSWORD).unwrap();
+    let conflicts = f.console_json(&staff, "/conflicts");
+    assert_eq!(conflicts.as_array().unwrap().len(), 2);
+    let phone = conflicts.as_array().unwrap().iter().find(|c| c["path"] == json!("phone")).unwrap();
+    let who: Vec<&str> = phone["candidates"].as_array().unwrap().iter().map(|c| c["user"].as_str().unwrap()).collect();
+    assert_eq!(who, vec!["张工", "李工"]);
+    assert_eq!(phone["group"], json!("一组"));
+
+    let response = f.console_post(
+        &staff,
+        "/conflicts/resolve",
+        json!({ "items": [
+            { "household": id, "path": "phone", "value": "13922222222" },
+            { "household": id, "path": "no_such_field", "value": 1 },
+            { "household": id, "path": "address", "value": "一号" },
+        ] }),
+    );
+    assert_eq!(response.status(), 200);
+    let outcomes: serde_json::Value = response.read_json().unwrap();
+    let ok: Vec<bool> = outcomes.as_array().unwrap().iter().map(|o| o["ok"].as_bool().unwrap()).collect();
+    assert_eq!(ok, vec![true, false, true]);
+    assert!(outcomes[1]["message"].as_str().unwrap().contains("找不到"));
+    assert_eq!(f.console_json(&staff, "/conflicts"), json!([]));
+    let file = f.console_json(&staff, &format!("/households/{id}"));
+    assert_eq!(
+        (file["household"]["phone"].as_str(), file["household"]["address"].as_str()),
+        (Some("13922222222"), Some("一号"))
+    );
 }

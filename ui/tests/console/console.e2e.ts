@@ -4,6 +4,7 @@
 // households and members as xlsx, open a household file and its print view; a team leader sees only village 1.
 // Screens are saved to docs/screenshots/console-*.png on the way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import { type Browser, type BrowserContext, type Locator, type Page, request } from 'playwright-core'
@@ -115,6 +116,7 @@ describe('the county console', () => {
     await browser?.close()
     await seed?.county.dispose()
     for (const device of Object.values(seed?.devices ?? {})) device.dispose()
+    if (!process.env.E2E_KEEP) rmSync(downloads, { recursive: true, force: true })
   })
 
   it('1. refuses a worker at the login with the server’s reason, in Chinese', async () => {
@@ -139,6 +141,7 @@ describe('the county console', () => {
     const { page } = staff
     await login(page, STAFF, seed.passwords[STAFF])
     expect(await byId(page, 'me-name').innerText()).toContain(STAFF)
+    expect(await byId(page, 'nav-accounts').count()).toBe(1) // county staff manage accounts (a team leader does not)
 
     const rows = byId(page, 'overview-village-row')
     await until('two village rows in the overview', async () => (await rows.count()) === 2)
@@ -187,6 +190,7 @@ describe('the county console', () => {
     expect((await response.json())[0]).toMatchObject({ household: seed.conflictHousehold, path: 'phone', ok: true })
 
     await until('the settled conflict leaves the list', async () => (await row.count()) === 0)
+    await byId(page, 'conflicts-empty').waitFor() // it was the only one
     const open = await api(page, '/api/console/conflicts')
     expect(open.filter((c: any) => c.household === seed.conflictHousehold)).toEqual([])
     expect(seed.county.conflicts().filter((c: any) => c.household === seed.conflictHousehold)).toEqual([])

@@ -98,6 +98,8 @@ export class ConsoleCounty extends County {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.child = child
+    // Should the test process end without afterAll (a crash, a hard timeout), the server ends with it.
+    process.once('exit', () => child.kill('SIGKILL'))
     child.stderr!.on('data', (chunk: Buffer) => {
       this.log.push(String(chunk))
       if (process.env.E2E_VERBOSE) process.stderr.write(`[hudang-server] ${chunk}`)
@@ -157,7 +159,7 @@ export class Device {
     readonly userId: string,
     readonly name = `${user}的平板`,
   ) {
-    this.dir = tempDir(`device-${userId.slice(0, 8)}`)
+    this.dir = tempDir(`console-device-${userId.slice(0, 8)}`)
     this.cli('init', '--user', user)
   }
 
@@ -241,8 +243,19 @@ export const LEADER = '陈队长'
  * by 张三 and 李四, and 孙大's family registered in both villages under the same ID number.
  */
 export async function seedCounty(options: { console?: boolean } = {}): Promise<Seed> {
-  const withConsole = options.console ?? true
   const county = new ConsoleCounty()
+  const devices: Device[] = []
+  try {
+    return await seed(county, devices, options.console ?? true)
+  } catch (error) {
+    // Nothing is left running or lying about when the seeding itself fails.
+    await county.dispose()
+    for (const device of devices) device.dispose()
+    throw error
+  }
+}
+
+async function seed(county: ConsoleCounty, devices: Device[], withConsole: boolean): Promise<Seed> {
   const users: Record<string, string> = {}
   users[ADMIN] = county.user(ADMIN, 'admin')
   users[STAFF] = county.user(STAFF, 'county_staff')
@@ -263,7 +276,8 @@ export async function seedCounty(options: { console?: boolean } = {}): Promise<S
   const zhang = new Device(county, '张三', users['张三'])
   const li = new Device(county, '李四', users['李四'])
   const wang = new Device(county, '王五', users['王五'])
-  for (const device of [zhang, li, wang]) device.enrol()
+  devices.push(zhang, li, wang)
+  for (const device of devices) device.enrol()
 
   const idNumbers = {
     赵大: withCheckDigit('53250319750312001'),

@@ -131,8 +131,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Body) ->
     let now = (state.clock)();
     let storage = state.storage.clone();
     let cookie_token = token.clone();
-    let me =
-        blocking(move || console::login(storage.as_ref(), &request.name, &request.password, &token, now)).await?;
+    let me = blocking(move || console::login(storage.as_ref(), &request.name, &request.password, &token, now)).await?;
     let cookie = session_cookie(&cookie_token, console::SESSION_HOURS * 3600, state.tls);
     Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
 }
@@ -220,8 +219,7 @@ async fn resolve(
     let request: ResolveRequest = json_body(&headers, body).await?;
     let storage = state.storage.clone();
     let now = (state.clock)();
-    Ok(Json(blocking(move || console::resolve(storage.as_ref(), &session, &request.items, now)).await?)
-        .into_response())
+    Ok(Json(blocking(move || console::resolve(storage.as_ref(), &session, &request.items, now)).await?).into_response())
 }
 
 async fn duplicates(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
@@ -291,10 +289,12 @@ async fn photo(
         storage.read_photo(&sha256, 0)
     })
     .await?;
+    // Photos are JPEG; signatures drawn on the tablet are PNG.
+    let content_type = if bytes.starts_with(b"\x89PNG") { "image/png" } else { "image/jpeg" };
     // Photos are named by their content's hash, so a cached copy is never stale.
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable")),
         ],
         bytes,
@@ -377,7 +377,8 @@ async fn export_file(
         }
     });
     let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
-    let disposition = format!("attachment; filename=\"hudang-{}.xlsx\"; filename*=UTF-8''{}", kind.code(), encoded_file_name(&name));
+    let disposition =
+        format!("attachment; filename=\"hudang-{}.xlsx\"; filename*=UTF-8''{}", kind.code(), encoded_file_name(&name));
     Ok((
         [
             (
@@ -455,10 +456,8 @@ async fn reset_password(
     let request: PasswordReset = json_body(&headers, body).await?;
     let storage = state.storage.clone();
     let salt = salt();
-    Ok(Json(
-        blocking(move || console::reset_password(storage.as_ref(), &session, id, &request.password, &salt)).await?,
-    )
-    .into_response())
+    Ok(Json(blocking(move || console::reset_password(storage.as_ref(), &session, id, &request.password, &salt)).await?)
+        .into_response())
 }
 
 async fn devices(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {

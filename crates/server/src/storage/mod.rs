@@ -162,12 +162,27 @@ pub struct FindingRow {
     pub head_name: String,
     /// The check.
     pub check: String,
-    /// Error or warning.
+    /// Error or warning; `error` or `warning` on the wire, as the console's filter names them.
+    #[serde(with = "severity_code")]
     pub severity: hudang_domain::Severity,
     /// The field's document path.
     pub path: String,
     /// The message in Chinese.
     pub message: String,
+}
+
+/// A severity as a plain code (`error`, `warning`) rather than its Chinese label.
+mod severity_code {
+    use hudang_domain::Severity;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(severity: &Severity, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if *severity == Severity::Error { "error" } else { "warning" })
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Severity, D::Error> {
+        Ok(if String::deserialize(d)? == "error" { Severity::Error } else { Severity::Warning })
+    }
 }
 
 /// Which households a console page asks for.

@@ -227,7 +227,10 @@ impl Storage for SqliteStorage {
                 })
                 .optional()?;
             if taken.is_some() {
-                return Err(ServerError::InvalidInput(format!("已有名为 {} 的在用账号，请用全名或加以区分", user.name.trim())));
+                return Err(ServerError::InvalidInput(format!(
+                    "已有名为 {} 的在用账号，请用全名或加以区分",
+                    user.name.trim()
+                )));
             }
             for code in &user.villages {
                 let known: Option<i64> =
@@ -256,8 +259,9 @@ impl Storage for SqliteStorage {
 
     fn users(&self) -> Result<Vec<UserRecord>> {
         self.with_reader(|conn| {
-            let mut stmt =
-                conn.prepare("SELECT id, name, role, created_at, revoked_at, password_hash IS NOT NULL FROM users ORDER BY name, id")?;
+            let mut stmt = conn.prepare(
+                "SELECT id, name, role, created_at, revoked_at, password_hash IS NOT NULL FROM users ORDER BY name, id",
+            )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
                     (r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get(4)?),
@@ -504,7 +508,10 @@ impl Storage for SqliteStorage {
                 .optional()?;
             found
                 .map(|(id, name, role, password_hash)| {
-                    Ok(LoginRecord { user: UserInfo { id: parse_uuid(&id)?, name, role: parse_role(&role)? }, password_hash })
+                    Ok(LoginRecord {
+                        user: UserInfo { id: parse_uuid(&id)?, name, role: parse_role(&role)? },
+                        password_hash,
+                    })
                 })
                 .transpose()
         })

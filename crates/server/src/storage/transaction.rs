@@ -383,9 +383,8 @@ impl Reader for SqliteTransaction<'_> {
 
     fn finding_page(&mut self, filter: &FindingFilter) -> Result<(u64, Vec<FindingRow>)> {
         let (area_sql, mut values) = area_clause(&filter.area, filter.village_key.as_deref(), 1);
-        let mut sql = format!(
-            "FROM findings f JOIN households h ON h.id = f.household_id WHERE h.merged_into IS NULL{area_sql}"
-        );
+        let mut sql =
+            format!("FROM findings f JOIN households h ON h.id = f.household_id WHERE h.merged_into IS NULL{area_sql}");
         if let Some(check) = &filter.check {
             values.push(Value::Text(check.clone()));
             sql.push_str(&format!(" AND f.check_id = ?{}", values.len()));
@@ -475,7 +474,8 @@ impl Reader for SqliteTransaction<'_> {
             "SELECT {ROW_COLUMNS}, m.member FROM households h JOIN member_rows m ON m.household_id = h.id
              WHERE h.merged_into IS NULL{area_sql} ORDER BY h.village_key, h.grp, h.head_name, h.id, m.position"
         ))?;
-        let rows = stmt.query_map(params_from_iter(&values), |r| Ok((household_row_at(r)?, r.get::<_, String>(16)?)))?;
+        let rows =
+            stmt.query_map(params_from_iter(&values), |r| Ok((household_row_at(r)?, r.get::<_, String>(16)?)))?;
         for row in rows {
             let (household, member) = row?;
             visit(&finish_row(household)?, &from_stored_json(&member)?)?;
@@ -495,7 +495,8 @@ impl Reader for SqliteTransaction<'_> {
              WHERE h.merged_into IS NULL{area_sql}
              ORDER BY h.village_key, h.grp, h.head_name, h.id, i.inspected_at, i.inspection_id"
         ))?;
-        let rows = stmt.query_map(params_from_iter(&values), |r| Ok((household_row_at(r)?, r.get::<_, String>(16)?)))?;
+        let rows =
+            stmt.query_map(params_from_iter(&values), |r| Ok((household_row_at(r)?, r.get::<_, String>(16)?)))?;
         for row in rows {
             let (household, inspection) = row?;
             visit(&finish_row(household)?, &from_stored_json(&inspection)?)?;
@@ -683,9 +684,9 @@ impl Writer for SqliteTransaction<'_> {
             insert.execute(params![sha, id])?;
         }
         self.conn.prepare_cached("DELETE FROM member_rows WHERE household_id = ?1")?.execute([&id])?;
-        let mut insert = self
-            .conn
-            .prepare_cached("INSERT INTO member_rows(household_id, member_id, position, member) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO member_rows(household_id, member_id, position, member) VALUES (?1, ?2, ?3, ?4)",
+        )?;
         for (position, (member_id, member)) in projection.members.iter().enumerate() {
             let json = serde_json::to_string(member).expect("a member serialises");
             insert.execute(params![id, member_id.to_string(), position as i64, json])?;
