@@ -359,9 +359,8 @@ pub fn conflicts(storage: &dyn Storage, session: &ConsoleSession, village: Optio
             if !session.area.contains(&c.village_key) || village.is_some_and(|v| v != c.village_key) {
                 continue;
             }
-            if !rows.contains_key(&c.household) {
-                let row = r.household_row(c.household)?;
-                rows.insert(c.household, row);
+            if let std::collections::hash_map::Entry::Vacant(slot) = rows.entry(c.household) {
+                slot.insert(r.household_row(c.household)?);
             }
             let row = rows.get(&c.household).and_then(Option::as_ref);
             out.push(ConflictItem {
@@ -840,10 +839,10 @@ pub fn revoke_enrol_code(
 /// The area an export covers: the caller's, narrowed to one village of it if asked.
 pub fn export_area(session: &ConsoleSession, village: Option<&str>) -> Result<(Area, Option<String>)> {
     let village = village.map(str::trim).filter(|v| !v.is_empty());
-    if let Some(key) = village {
-        if !session.area.contains(key) {
-            return Err(ServerError::NotFound(format!("村 {key}")));
-        }
+    if let Some(key) = village
+        && !session.area.contains(key)
+    {
+        return Err(ServerError::NotFound(format!("村 {key}")));
     }
     Ok((session.area.clone(), village.map(str::to_string)))
 }

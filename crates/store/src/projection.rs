@@ -64,6 +64,9 @@ pub struct ListFilter {
     pub offset: usize,
 }
 
+/// The list status of a household whose file the county merged into another's.
+pub const MERGED_STATUS: &str = "已合并";
+
 const SUMMARY_COLUMNS: &str = "id, head_name, township, village, grp, phone, status, attribute, member_count, signed, errors, warnings, conflicts";
 
 fn summary_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<HouseholdSummary> {
@@ -229,7 +232,8 @@ pub(crate) fn write_projection(
             household.area.group,
             household.head_name(),
             household.phone,
-            household.status.map(|s| s.label()).unwrap_or(""),
+            // A file merged into another on the county server shows as such in the list, whatever its status was.
+            if household.merged_into.is_some() { MERGED_STATUS } else { household.status.map(|s| s.label()).unwrap_or("") },
             household.attribute.map(|s| s.label()).unwrap_or(""),
             household.size() as i64,
             signed,

@@ -357,6 +357,8 @@ export interface Household {
   main_cause: string | null
   other_causes: string[]
   status: string | null
+  /** Set when the county merged this file into another household's (a family registered twice). */
+  merged_into?: string | null
   members: Record<string, Member>
   conditions: Record<string, LivingConditions>
   incomes: Record<string, Income>
