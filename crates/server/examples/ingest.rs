@@ -9,7 +9,7 @@
 
 use automerge::{ROOT, transaction::CommitOptions, transaction::Transactable};
 use chrono::{NaiveDate, TimeZone, Utc};
-use hudang_domain::{Area, Household, Member, Relation, idcard};
+use hudang_domain::{Area, Household, Member, PovertyStatus, Relation, Visit, idcard};
 use hudang_protocol::{EnrolRequest, EnrolResponse, HouseholdChanges, PUSH_BATCH_BYTES, PushRequest, Role, routes};
 use hudang_record::{HouseholdDoc, Provenance, actor_for_device};
 use hudang_server::storage::Storage;
@@ -76,6 +76,19 @@ fn household_for(index: usize, device: usize) -> Household {
             ..Default::default()
         },
     );
+    // A status and, for two households in three, a visit this month, so the console's overview has something to
+    // count in every column.
+    h.status = Some(PovertyStatus::ALL[index % PovertyStatus::ALL.len()]);
+    if index % 3 != 0 {
+        h.visits.insert(
+            Uuid::from_u128(0x5649_0000_0000_0000_0000 + index as u128),
+            Visit {
+                visited_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
+                recorded_by: format!("队员{device}"),
+                ..Default::default()
+            },
+        );
+    }
     h
 }
 
