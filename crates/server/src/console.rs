@@ -21,7 +21,7 @@ use hudang_protocol::{Role, Village};
 use hudang_record::{FieldConflict, HistoryEntry, HouseholdDoc, actor_for_device};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// How long a console login lasts.
@@ -147,42 +147,6 @@ pub fn change_own_password(
 // ---------------------------------------------------------------------------------------------------------------
 // Overview
 
-/// Counts for the whole area.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Totals {
-    /// Households (not counting those merged into another).
-    pub households: u64,
-    /// Households by status label.
-    pub by_status: BTreeMap<String, u64>,
-    /// Households visited in the month.
-    pub visited: u64,
-    /// Households signed.
-    pub signed: u64,
-    /// Households with check errors.
-    pub households_with_errors: u64,
-    /// Check errors.
-    pub errors: u64,
-    /// Check warnings.
-    pub warnings: u64,
-    /// Open conflicts.
-    pub conflicts: u64,
-}
-
-impl Totals {
-    fn add(&mut self, c: &VillageCounts) {
-        self.households += c.households;
-        for (status, n) in &c.by_status {
-            *self.by_status.entry(status.clone()).or_default() += n;
-        }
-        self.visited += c.visited;
-        self.signed += c.signed;
-        self.households_with_errors += c.households_with_errors;
-        self.errors += c.errors;
-        self.warnings += c.warnings;
-        self.conflicts += c.conflicts;
-    }
-}
-
 /// When a team member's devices last synced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamSync {
@@ -209,7 +173,7 @@ pub struct VillageOverview {
     pub key: String,
     /// Its counts.
     #[serde(flatten)]
-    pub counts: Totals,
+    pub counts: VillageCounts,
     /// The latest push of any device of a user working in the village.
     pub last_sync: Option<DateTime<Utc>>,
     /// Each worker and team leader of the village.
@@ -224,7 +188,7 @@ pub struct Overview {
     /// Villages by township, then name.
     pub villages: Vec<VillageOverview>,
     /// The area's totals.
-    pub totals: Totals,
+    pub totals: VillageCounts,
 }
 
 fn china() -> FixedOffset {
@@ -277,10 +241,10 @@ pub fn overview(
         }
     }
     let mut out = Vec::new();
-    let mut totals = Totals::default();
+    let mut totals = VillageCounts::default();
     for village in villages {
         let key = village.key();
-        let mut village_counts = Totals::default();
+        let mut village_counts = VillageCounts::default();
         if let Some(c) = counts.get(&key) {
             village_counts.add(c);
             totals.add(c);

@@ -132,6 +132,22 @@ pub struct VillageCounts {
     pub conflicts: u64,
 }
 
+impl VillageCounts {
+    /// Adds another village's counts to these (for an area's totals).
+    pub fn add(&mut self, other: &VillageCounts) {
+        self.households += other.households;
+        for (status, n) in &other.by_status {
+            *self.by_status.entry(status.clone()).or_default() += n;
+        }
+        self.visited += other.visited;
+        self.signed += other.signed;
+        self.households_with_errors += other.households_with_errors;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.conflicts += other.conflicts;
+    }
+}
+
 /// Which findings a console page asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FindingFilter {

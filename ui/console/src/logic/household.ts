@@ -2,6 +2,9 @@
 // year's income adds up to, what the flags say. The domain (crates/domain) decides these on the server; the console
 // only lays out what the document holds, so the sums here follow income.rs (fen arithmetic, registered members).
 import type { HistoryEntry, Household, Income, Member } from '../../../src/api/types'
+import { type HelperPairing, type StatusChange, statusHistory } from '../../../src/pairing'
+
+export type { HelperPairing, StatusChange }
 
 /** 在册: a member whose status is empty or 在册 (like Member::is_registered). */
 export function isRegistered(member: Pick<Member, 'status'>): boolean {
@@ -76,22 +79,6 @@ export function flagLabels(household: Household): string[] {
   return labels
 }
 
-/** 帮扶责任人 pairing as stored under `helpers`. */
-export interface HelperPairing {
-  name: string
-  unit: string
-  phone: string
-  start: string | null
-  end: string | null
-}
-
-/** 贫困状态 change as stored under `status_changes`. */
-export interface StatusChange {
-  status: string | null
-  year: number
-  note: string
-}
-
 /** A typed view of the maps the field app's Household type leaves open (helpers, status_changes). */
 export function helpersOf(household: Household): { id: string; helper: HelperPairing }[] {
   const helpers = (household.helpers ?? {}) as Record<string, HelperPairing>
@@ -101,8 +88,7 @@ export function helpersOf(household: Household): { id: string; helper: HelperPai
 }
 
 export function statusChangesOf(household: Household): StatusChange[] {
-  const changes = (household.status_changes ?? {}) as Record<string, StatusChange>
-  return Object.values(changes).sort((a, b) => b.year - a.year)
+  return statusHistory(household.status_changes as Record<string, StatusChange> | undefined)
 }
 
 /** "是"/"否"/"未填" for Option<bool>. */
