@@ -79,7 +79,7 @@ fn household_for(index: usize, device: usize) -> Household {
     // A status and, for two households in three, a visit this month, so the console's overview has something to
     // count in every column.
     h.status = Some(PovertyStatus::ALL[index % PovertyStatus::ALL.len()]);
-    if index % 3 != 0 {
+    if !index.is_multiple_of(3) {
         h.visits.insert(
             Uuid::from_u128(0x5649_0000_0000_0000_0000 + index as u128),
             Visit {
