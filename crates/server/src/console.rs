@@ -75,6 +75,15 @@ fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
+/// A hash no password matches in practice, checked when a login names nobody (see [`login`]).
+fn stand_in_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let salt = SaltString::encode_b64(b"hudang stand-in!").expect("16 bytes make a valid salt");
+        hash_password("no console password is this one", &salt).expect("the stand-in password is long enough")
+    })
+}
+
 /// Sets a user's console password (the CLI, or an administrator in the console).
 pub fn set_password(storage: &dyn Storage, user: Uuid, password: &str, salt: &SaltString) -> Result<()> {
     let hash = hash_password(password, salt)?;
@@ -85,9 +94,13 @@ pub fn set_password(storage: &dyn Storage, user: Uuid, password: &str, salt: &Sa
 /// they work on tablets. A wrong name, a wrong password and a user without a password get the same answer, so
 /// names cannot be probed.
 pub fn login(storage: &dyn Storage, name: &str, password: &str, token: &str, now: DateTime<Utc>) -> Result<Me> {
-    let record = storage.login_record(name)?.ok_or(ServerError::BadLogin)?;
-    let stored = record.password_hash.as_deref().ok_or(ServerError::BadLogin)?;
-    if !password_matches(password, stored) {
+    let record = storage.login_record(name)?;
+    let Some((record, stored)) = record.and_then(|r| r.password_hash.clone().map(|hash| (r, hash))) else {
+        // Hash anyway, so an unknown name takes as long to refuse as a wrong password and names cannot be timed out.
+        password_matches(password, stand_in_hash());
+        return Err(ServerError::BadLogin);
+    };
+    if !password_matches(password, &stored) {
         return Err(ServerError::BadLogin);
     }
     if record.user.role == Role::Worker {
