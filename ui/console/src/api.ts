@@ -31,6 +31,13 @@ export interface VillageTotals {
   errors: number
   warnings: number
   conflicts: number
+  merged_into?: string | null
+  national_number?: string
+  address?: string
+  phone?: string
+  standard?: string
+  household_type?: string
+  main_cause?: string
 }
 
 export interface TeamSync {

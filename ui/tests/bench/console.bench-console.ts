@@ -232,10 +232,19 @@ async function download(url: string, cookie: string, file: string, pid: number):
   const out = createWriteStream(file)
   let firstByte = 0
   let size = 0
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    if (!firstByte) firstByte = performance.now() - begin
-    size += chunk.length
-    if (!out.write(chunk)) await once(out, 'drain')
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      if (!firstByte) firstByte = performance.now() - begin
+      size += chunk.length
+      if (!out.write(chunk)) await once(out, 'drain')
+    }
+  } catch (error: any) {
+    // The server fails the body when the export fails after the headers were sent.
+    out.destroy()
+    const cause = error?.cause?.message ?? error?.cause?.code ?? ''
+    throw new Error(
+      `the body of ${new URL(url).pathname} broke off after ${size} bytes, ${ms(performance.now() - begin)}: ${error?.message} ${cause}`,
+    )
   }
   const total = performance.now() - begin
   await new Promise<void>((done, fail) => out.end((error?: Error | null) => (error ? fail(error) : done())))
@@ -360,9 +369,18 @@ it(`the county console with ${HOUSEHOLDS} households`, async () => {
     )
 
     // The exports, streamed to files; the server's peak RSS reset right before each.
+    const failures: string[] = []
     for (const kind of ['households', 'members'] as const) {
       const file = join(exportsDir, `${kind}.xlsx`)
-      const result = await download(`${url}/api/console/export/${kind}.xlsx`, cookie, file, pid)
+      let result: Download
+      try {
+        result = await download(`${url}/api/console/export/${kind}.xlsx`, cookie, file, pid)
+      } catch (error: any) {
+        // Reported, and the other export still measured; the test fails at the end.
+        figure(`export ${kind}.xlsx`, `FAILED: ${error.message}`)
+        failures.push(`${kind}: ${error.message}`)
+        continue
+      }
       figure(
         `export ${kind}.xlsx`,
         `headers ${ms(result.headers)}, first body byte ${ms(result.firstByte)}, complete ${ms(result.total)}, ${bytes(result.size)}`,
@@ -383,6 +401,7 @@ it(`the county console with ${HOUSEHOLDS} households`, async () => {
       }
     }
     figure('server RSS at the end', mb(memory(pid).rss))
+    if (failures.length) throw new Error(`export failed:\n${failures.join('\n')}`)
   } finally {
     const errors = serverLog
       .join('')

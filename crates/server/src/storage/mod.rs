@@ -300,6 +300,18 @@ pub struct HouseholdRow {
     pub conflicts: u32,
     /// The household this file was merged into, if it was.
     pub merged_into: Option<Uuid>,
+    /// 户编号 (national household number).
+    pub national_number: String,
+    /// 住址.
+    pub address: String,
+    /// 联系电话.
+    pub phone: String,
+    /// 识别标准 label.
+    pub standard: String,
+    /// 户类型 label.
+    pub household_type: String,
+    /// 主要致贫原因 label.
+    pub main_cause: String,
 }
 
 /// Every derived row of one household.

@@ -178,6 +178,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX households_by_head ON households(head_name);
     INSERT OR REPLACE INTO meta(key, value) VALUES ('projections_stale', '1');
     ",
+    // 3: the rest of a household's list row that exports and the console show (address, phone, codes), rebuilt
+    // from the documents when the server opens.
+    "
+    ALTER TABLE households ADD COLUMN national_number TEXT NOT NULL DEFAULT '';
+    ALTER TABLE households ADD COLUMN address TEXT NOT NULL DEFAULT '';
+    ALTER TABLE households ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+    ALTER TABLE households ADD COLUMN standard TEXT NOT NULL DEFAULT '';
+    ALTER TABLE households ADD COLUMN household_type TEXT NOT NULL DEFAULT '';
+    ALTER TABLE households ADD COLUMN main_cause TEXT NOT NULL DEFAULT '';
+    INSERT OR REPLACE INTO meta(key, value) VALUES ('projections_stale', '1');
+    ",
 ];
 
 /// Brings a database up to the newest schema; refuses a database written by a newer build.

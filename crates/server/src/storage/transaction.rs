@@ -45,7 +45,11 @@ pub(crate) fn sortable_time(at: DateTime<Utc>) -> String {
 
 /// The columns of a [`HouseholdRow`], as read by [`household_row_at`], for a `households` table aliased `h`.
 const ROW_COLUMNS: &str = "h.id, h.village_key, h.county, h.township, h.village, h.grp, h.head_name, h.head_id_number,
-    h.status, h.attribute, h.member_count, h.signed, h.errors, h.warnings, h.conflicts, h.merged_into";
+    h.status, h.attribute, h.member_count, h.signed, h.errors, h.warnings, h.conflicts, h.merged_into,
+    h.national_number, h.address, h.phone, h.standard, h.household_type, h.main_cause";
+
+/// How many columns [`ROW_COLUMNS`] names: a query's own columns come after them.
+const ROW_COLUMN_COUNT: usize = 22;
 
 /// Reads the [`ROW_COLUMNS`] of a row.
 fn household_row_at(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, HouseholdRow)> {
@@ -70,6 +74,12 @@ fn household_row_at(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Househol
             warnings: r.get(13)?,
             conflicts: r.get(14)?,
             merged_into: merged_into.and_then(|m| Uuid::parse_str(&m).ok()),
+            national_number: r.get(16)?,
+            address: r.get(17)?,
+            phone: r.get(18)?,
+            standard: r.get(19)?,
+            household_type: r.get(20)?,
+            main_cause: r.get(21)?,
         },
     ))
 }
@@ -474,8 +484,9 @@ impl Reader for SqliteTransaction<'_> {
             "SELECT {ROW_COLUMNS}, m.member FROM households h JOIN member_rows m ON m.household_id = h.id
              WHERE h.merged_into IS NULL{area_sql} ORDER BY h.village_key, h.grp, h.head_name, h.id, m.position"
         ))?;
-        let rows =
-            stmt.query_map(params_from_iter(&values), |r| Ok((household_row_at(r)?, r.get::<_, String>(16)?)))?;
+        let rows = stmt.query_map(params_from_iter(&values), |r| {
+            Ok((household_row_at(r)?, r.get::<_, String>(ROW_COLUMN_COUNT)?))
+        })?;
         for row in rows {
             let (household, member) = row?;
             visit(&finish_row(household)?, &from_stored_json(&member)?)?;
@@ -495,8 +506,9 @@ impl Reader for SqliteTransaction<'_> {
              WHERE h.merged_into IS NULL{area_sql}
              ORDER BY h.village_key, h.grp, h.head_name, h.id, i.inspected_at, i.inspection_id"
         ))?;
-        let rows =
-            stmt.query_map(params_from_iter(&values), |r| Ok((household_row_at(r)?, r.get::<_, String>(16)?)))?;
+        let rows = stmt.query_map(params_from_iter(&values), |r| {
+            Ok((household_row_at(r)?, r.get::<_, String>(ROW_COLUMN_COUNT)?))
+        })?;
         for row in rows {
             let (household, inspection) = row?;
             visit(&finish_row(household)?, &from_stored_json(&inspection)?)?;
@@ -625,15 +637,19 @@ impl Writer for SqliteTransaction<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO households(id, village_key, county, township, village, grp, head_name, head_id_number,
-                    status, attribute, member_count, signed, errors, warnings, conflicts, updated_seq, merged_into)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                    status, attribute, member_count, signed, errors, warnings, conflicts, updated_seq, merged_into,
+                    national_number, address, phone, standard, household_type, main_cause)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+                    ?22, ?23)
                  ON CONFLICT(id) DO UPDATE SET village_key = excluded.village_key, county = excluded.county,
                     township = excluded.township, village = excluded.village, grp = excluded.grp,
                     head_name = excluded.head_name, head_id_number = excluded.head_id_number,
                     status = excluded.status, attribute = excluded.attribute, member_count = excluded.member_count,
                     signed = excluded.signed, errors = excluded.errors, warnings = excluded.warnings,
                     conflicts = excluded.conflicts, updated_seq = MAX(households.updated_seq, excluded.updated_seq),
-                    merged_into = excluded.merged_into",
+                    merged_into = excluded.merged_into, national_number = excluded.national_number,
+                    address = excluded.address, phone = excluded.phone, standard = excluded.standard,
+                    household_type = excluded.household_type, main_cause = excluded.main_cause",
             )?
             .execute(params![
                 id,
@@ -653,6 +669,12 @@ impl Writer for SqliteTransaction<'_> {
                 row.conflicts,
                 updated_seq as i64,
                 row.merged_into.map(|m| m.to_string()),
+                row.national_number,
+                row.address,
+                row.phone,
+                row.standard,
+                row.household_type,
+                row.main_cause,
             ])?;
         self.conn.prepare_cached("DELETE FROM findings WHERE household_id = ?1")?.execute([&id])?;
         let mut insert = self.conn.prepare_cached(
