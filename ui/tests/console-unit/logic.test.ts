@@ -3,7 +3,7 @@ import type { ConflictItem, VillageOverview } from '../../console/src/api'
 import { bulkResolveItems, candidateAuthor, conflictKey, outcomeSummary } from '../../console/src/logic/conflicts'
 import { byTownship, coveragePercent, coverageSeries, statusColumns, statusSeries, villageLabels } from '../../console/src/logic/overview'
 import { filterQuery, pageOffset, queryPage, queryText } from '../../console/src/logic/paging'
-import { creatableRoles, roleLabel } from '../../console/src/logic/roles'
+import { creatableRoles, passwordLongEnough, passwordProblem, roleLabel } from '../../console/src/logic/roles'
 import { currentMonth, relativeTime, staleness } from '../../console/src/logic/time'
 
 describe('遍访 coverage', () => {
@@ -160,5 +160,19 @@ describe('roles', () => {
     expect(roleLabel('team_leader')).toBe('工作队长')
     expect(creatableRoles('county_staff')).toEqual(['worker', 'team_leader'])
     expect(creatableRoles('admin')).toContain('admin')
+  })
+})
+
+describe('console passwords', () => {
+  it('counts characters as the server does, so eight Chinese characters are enough', () => {
+    expect(passwordLongEnough('一二三四五六七八')).toBe(true)
+    expect(passwordLongEnough('一二三四五六七')).toBe(false)
+    expect(passwordLongEnough('😀😀😀😀')).toBe(false)
+  })
+
+  it('names what is wrong with a new password typed twice', () => {
+    expect(passwordProblem('short', 'short')).toBe('新密码至少 8 个字符')
+    expect(passwordProblem('long enough', 'long enougH')).toBe('两次输入的新密码不一致')
+    expect(passwordProblem('long enough', 'long enough')).toBeNull()
   })
 })

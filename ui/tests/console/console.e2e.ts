@@ -370,9 +370,32 @@ describe('the county console', () => {
     }
     expect((await staff.page.request.get('/api/console/overview')).status()).toBe(200)
 
+    // The leader changes their own password: a mistyped repeat is caught in the page, the old password no longer
+    // logs in, the new one does.
+    const newPassword = `${seed.passwords[LEADER]}-新`
+    await byId(page, 'change-password').click()
+    const dialog = page.locator('.el-dialog').filter({ hasText: '修改密码' })
+    const fields = dialog.locator('input[type=password]')
+    await fields.nth(0).fill(seed.passwords[LEADER])
+    await fields.nth(1).fill(newPassword)
+    await fields.nth(2).fill(`${newPassword}x`)
+    await byId(page, 'password-save').click()
+    await page.locator('.el-message').filter({ hasText: '两次输入的新密码不一致' }).waitFor()
+    await fields.nth(2).fill(newPassword)
+    const saved = page.waitForResponse((r) => r.url().endsWith('/api/console/password'))
+    await byId(page, 'password-save').click()
+    expect((await saved).status()).toBe(200)
+    await page.locator('.el-message').filter({ hasText: '密码已修改' }).waitFor()
+
     // Logging out ends the leader's session.
     await byId(page, 'logout').click()
     await byId(page, 'login-name').waitFor()
     expect((await page.request.get('/api/console/me')).status()).toBe(401)
+    const oldLogin = await page.request.post('/api/console/login', {
+      data: { name: LEADER, password: seed.passwords[LEADER] },
+    })
+    expect(oldLogin.status()).toBe(401)
+    await login(page, LEADER, newPassword)
+    await byId(page, 'me-name').waitFor()
   })
 })

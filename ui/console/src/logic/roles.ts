@@ -21,3 +21,18 @@ export function creatableRoles(myRole: Role): Role[] {
 export function needsConsolePassword(role: Role): boolean {
   return role !== 'worker'
 }
+
+/** The shortest console password the server accepts (console::MIN_PASSWORD_CHARS), counted in characters. */
+export const MIN_PASSWORD_CHARS = 8
+
+/** Whether a password is long enough, counting characters as the server does (not UTF-16 units). */
+export function passwordLongEnough(password: string): boolean {
+  return [...password].length >= MIN_PASSWORD_CHARS
+}
+
+/** What is wrong with a new password typed twice, or null when it can be sent. */
+export function passwordProblem(next: string, again: string): string | null {
+  if (!passwordLongEnough(next)) return `新密码至少 ${MIN_PASSWORD_CHARS} 个字符`
+  if (next !== again) return '两次输入的新密码不一致'
+  return null
+}
