@@ -155,13 +155,16 @@ interface Load {
   /** The overview request as the browser saw it: request start to its last byte. */
   overview: number
   overviewUrl: string
+  /** From page.goto to the overview request sent, and to its last byte received. */
+  overviewSent: number
+  overviewDone: number
   shownText: string
   requests: number
   transferred: number
   apiCalls: string[]
 }
 
-async function loadOverview(context: BrowserContext): Promise<Load> {
+async function loadOverview(context: BrowserContext, shot?: string): Promise<Load> {
   const page = await context.newPage()
   const responses: import('playwright-core').Response[] = []
   const problems: string[] = []
@@ -186,12 +189,18 @@ async function loadOverview(context: BrowserContext): Promise<Load> {
     .filter((r) => r.url().includes('/api/'))
     .map((r) => `${new URL(r.url()).pathname}${new URL(r.url()).search} ${r.status()} ${r.request().timing().responseEnd.toFixed(0)} ms`)
   for (const problem of problems) if (!notes.includes(problem)) notes.push(problem)
+  if (shot) {
+    await sleep(1500) // ECharts' entry animation
+    await page.screenshot({ path: shot })
+  }
   await page.close()
   return {
     total: bench.epoch - begin,
     inPage: bench.ready,
     overview: timing.responseEnd,
     overviewUrl: overviewResponse.url(),
+    overviewSent: timing.startTime - begin,
+    overviewDone: timing.startTime + timing.responseEnd - begin,
     shownText: bench.text,
     requests: responses.length,
     transferred,
@@ -220,11 +229,13 @@ interface Download {
   total: number
   size: number
   peak: number
+  rssBefore: number
   rssAfter: number
 }
 
 async function download(url: string, cookie: string, file: string, pid: number): Promise<Download> {
   resetPeak(pid)
+  const rssBefore = memory(pid).rss
   const begin = performance.now()
   const response = await fetch(url, { headers: { cookie } })
   const headers = performance.now() - begin
@@ -249,7 +260,7 @@ async function download(url: string, cookie: string, file: string, pid: number):
   const total = performance.now() - begin
   await new Promise<void>((done, fail) => out.end((error?: Error | null) => (error ? fail(error) : done())))
   const { peak, rss } = memory(pid)
-  return { headers, firstByte, total, size, peak, rssAfter: rss }
+  return { headers, firstByte, total, size, peak, rssBefore, rssAfter: rss }
 }
 
 /** Reads a workbook with ExcelJS' streaming reader: its sheets, header row (first sheet) and data rows (all sheets). */
@@ -314,7 +325,7 @@ it(`the county console with ${HOUSEHOLDS} households`, async () => {
     // Warm loads: one context, a new page each time; the first (unmeasured) load fills its cache.
     const warm: Load[] = []
     const warmContext = await sessionContext(url, state)
-    await loadOverview(warmContext)
+    await loadOverview(warmContext, join(BENCH_DIR, 'overview.png'))
     for (let run = 0; run < RUNS; run++) warm.push(await loadOverview(warmContext))
     await warmContext.close()
     const pageMemory = memory(pid)
@@ -325,6 +336,10 @@ it(`the county console with ${HOUSEHOLDS} households`, async () => {
       `median ${ms(median(cold.map((l) => l.total)))}, max ${ms(Math.max(...cold.map((l) => l.total)))} (${list(cold.map((l) => l.total))})`,
     )
     figure('  of that, in the page: navigation start to ready', `median ${ms(median(cold.map((l) => l.inPage)))}`)
+    figure(
+      '  of that, goto to the overview request sent / answered',
+      `median ${ms(median(cold.map((l) => l.overviewSent)))} / ${ms(median(cold.map((l) => l.overviewDone)))}`,
+    )
     figure('  cold load: requests, bytes transferred', `${cold[0].requests}, ${bytes(cold[0].transferred)}`)
     figure(
       `overview page, warm (reused context)`,
@@ -385,7 +400,7 @@ it(`the county console with ${HOUSEHOLDS} households`, async () => {
         `export ${kind}.xlsx`,
         `headers ${ms(result.headers)}, first body byte ${ms(result.firstByte)}, complete ${ms(result.total)}, ${bytes(result.size)}`,
       )
-      figure(`  server peak RSS during the ${kind} export`, `${mb(result.peak)} (RSS after: ${mb(result.rssAfter)})`)
+      figure(`  server peak RSS during the ${kind} export`, `${mb(result.peak)} (RSS before: ${mb(result.rssBefore)}, after: ${mb(result.rssAfter)})`)
       const read = await readBack(file)
       figure(
         `  read back with ExcelJS (streaming reader)`,
@@ -401,6 +416,7 @@ it(`the county console with ${HOUSEHOLDS} households`, async () => {
       }
     }
     figure('server RSS at the end', mb(memory(pid).rss))
+    figure('files', `${exportsDir}/*.xlsx, ${join(BENCH_DIR, 'overview.png')} (the overview at 1366x768)`)
     if (failures.length) throw new Error(`export failed:\n${failures.join('\n')}`)
   } finally {
     const errors = serverLog
