@@ -282,7 +282,8 @@ pub fn overview(
             teams,
         });
     }
-    out.sort_by(|a, b| a.township.cmp(&b.township).then_with(|| a.name.cmp(&b.name)).then_with(|| a.code.cmp(&b.code)));
+    // Village codes are official and ordered; names (第2村, 第10村) are not.
+    out.sort_by(|a, b| a.township.cmp(&b.township).then_with(|| a.code.cmp(&b.code)));
     Ok(Overview { month, villages: out, totals })
 }
 

@@ -919,6 +919,20 @@ fn team_leaders_see_and_export_only_their_villages() {
     // Another month has no visits.
     assert_eq!(f.console_json(&lead, "/overview?month=2026-10")["totals"]["visited"], json!(0));
     assert_eq!(f.console_json(&staff, "/overview?month=2026-11")["totals"]["households"], json!(3));
+    // A browser asking for gzip gets it for JSON, never for an xlsx (already a zip).
+    let gzip_of = |route: &str| {
+        let response = f
+            .client
+            .get(format!("{}/api/console{route}", f.url))
+            .header("cookie", &staff.cookie)
+            .header("accept-encoding", "gzip")
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(gzip_of("/overview?month=2026-11").as_deref(), Some("gzip"));
+    assert_eq!(gzip_of("/export/households.xlsx"), None);
     assert_eq!(error_code(f.console_get(&staff, "/overview?month=2026-13")).0, 400);
 
     // Outside the area a household does not exist, in the list, the file and the export.

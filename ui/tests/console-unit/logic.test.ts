@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ConflictItem, VillageOverview } from '../../console/src/api'
 import { bulkResolveItems, candidateAuthor, conflictKey, outcomeSummary } from '../../console/src/logic/conflicts'
-import { byTownship, coveragePercent, coverageSeries, statusColumns, statusSeries, villageLabels } from '../../console/src/logic/overview'
+import { byTownship, coveragePercent, coverageSeries, formatCount, statusColumns, statusSeries, villageLabels } from '../../console/src/logic/overview'
 import { filterQuery, pageOffset, queryPage, queryText } from '../../console/src/logic/paging'
 import { creatableRoles, passwordLongEnough, passwordProblem, roleLabel } from '../../console/src/logic/roles'
 import { currentMonth, relativeTime, staleness } from '../../console/src/logic/time'
@@ -174,5 +174,13 @@ describe('console passwords', () => {
     expect(passwordProblem('short', 'short')).toBe('新密码至少 8 个字符')
     expect(passwordProblem('long enough', 'long enougH')).toBe('两次输入的新密码不一致')
     expect(passwordProblem('long enough', 'long enough')).toBeNull()
+  })
+})
+
+describe('counts', () => {
+  it('are shown with thousands separators', () => {
+    expect(formatCount(100000)).toBe('100,000')
+    expect(formatCount(206666)).toBe('206,666')
+    expect(formatCount(0)).toBe('0')
   })
 })

@@ -39,7 +39,8 @@ let merged = ''
 const byId = (page: Page | Locator, id: string) => page.locator(`[data-testid="${id}"]`)
 
 function numbers(text: string): number[] {
-  return (text.match(/\d+/g) ?? []).map(Number)
+  // Counts are shown with thousands separators (100,000).
+  return (text.replace(/(\d),(?=\d{3})/g, '$1').match(/\d+/g) ?? []).map(Number)
 }
 
 /** Answers Element Plus' confirmation box, if the action asked for one. */

@@ -371,6 +371,12 @@ async fn export_file(
     tokio::task::spawn_blocking(move || {
         let writer = BodyWriter { sender: sender.clone(), buffer: Vec::with_capacity(STREAM_CHUNK) };
         if let Err(error) = export::write_xlsx(storage.as_ref(), kind, &area, village.as_deref(), writer) {
+            // A browser that went away is nobody's fault; anything else is logged, since the one who asked only
+            // sees a failed download.
+            let client_left = matches!(&error, ServerError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+            if !client_left {
+                eprintln!("导出{}失败：{error}", kind.label());
+            }
             // The headers are gone already: failing the body makes the browser report a failed download rather
             // than save half a file.
             let _ = sender.blocking_send(Err(std::io::Error::other(error.to_string())));

@@ -172,7 +172,19 @@ pub fn router(state: AppState) -> Router {
         Some(dir) => router.fallback_service(tower_http::services::ServeDir::new(dir)),
         None => router.fallback(console::not_installed),
     };
-    router.with_state(state)
+    router.layer(compression()).with_state(state)
+}
+
+/// Gzip for browsers that ask for it: the console's pages and JSON shrink several times, which matters on a
+/// township office's link. Sync bodies (postcard, already compact, and devices do not ask), photos and xlsx files
+/// (already compressed) are sent as they are.
+fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    let predicate = DefaultPredicate::new()
+        .and(NotForContentType::const_new(SYNC_CONTENT_TYPE))
+        .and(NotForContentType::const_new("application/octet-stream"))
+        .and(NotForContentType::const_new("application/vnd.openxmlformats-officedocument"));
+    tower_http::compression::CompressionLayer::new().gzip(true).compress_when(predicate)
 }
 
 async fn enrol(State(state): State<AppState>, headers: HeaderMap, body: Body) -> ApiResult<Response> {

@@ -71,3 +71,8 @@ export function statusSeries(villages: VillageOverview[]): StackedSeries {
 export function coverageSeries(villages: VillageOverview[]): { categories: string[]; data: number[] } {
   return { categories: villageLabels(villages), data: villages.map((v) => coveragePercent(v.visited, v.households)) }
 }
+
+/** A count as a clerk reads it, with thousands separators: 100000 → "100,000". */
+export function formatCount(n: number): string {
+  return n.toLocaleString('zh-CN')
+}
