@@ -713,6 +713,27 @@ pub fn revoke_user(
     user_by_id(storage, user)
 }
 
+/// Replaces the villages a worker or team leader works in (their area): from their next request on, their tablets
+/// pull only these villages and the console shows them only these.
+pub fn set_user_villages(
+    storage: &dyn Storage,
+    session: &ConsoleSession,
+    user: Uuid,
+    villages: &[String],
+) -> Result<UserRecord> {
+    require_manager(session, "调整负责的村需要县级工作人员账号")?;
+    let target = user_by_id(storage, user)?;
+    if target.role.sees_whole_county() {
+        return Err(ServerError::InvalidInput("县级工作人员和管理员负责全县，不按村分配".into()));
+    }
+    let villages: Vec<String> = villages.iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+    if villages.is_empty() {
+        return Err(ServerError::InvalidInput("工作队员和工作队长至少要负责一个村".into()));
+    }
+    storage.set_user_villages(user, &villages)?;
+    user_by_id(storage, user)
+}
+
 /// Sets another user's console password.
 pub fn reset_password(
     storage: &dyn Storage,

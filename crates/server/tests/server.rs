@@ -1143,3 +1143,39 @@ fn projections_marked_stale_by_a_migration_are_rebuilt_from_the_documents() {
     // Once rebuilt, opening again rebuilds nothing.
     assert_eq!(hudang_server::ingest::rebuild_stale_projections(f.storage.as_ref(), at(41)).unwrap(), 0);
 }
+
+#[test]
+fn moving_a_user_to_another_village_changes_their_area_at_once() {
+    let f = Fixture::new();
+    give_password(&f, f.county_user);
+    let leader = f.team_leader();
+    let w = f.enrol(f.away_user);
+    let a = f.enrol(f.home_users[0]);
+    let home_id = Uuid::new_v4();
+    let mut doc = create_doc(&a, &household(home_id, HOME, &id_number(95)));
+    f.push(&a, vec![all_changes(&mut doc, home_id)]);
+    let (pulled, _, _) = f.pull_all(&w, 0, 512 * 1024);
+    assert!(pulled.is_empty(), "王工 works in the other village");
+
+    let staff = f.console_login("县里", PASSWORD).unwrap();
+    let lead = f.console_login("赵队长", PASSWORD).unwrap();
+    // 王工 moves to 红寨村: his tablet's next pull brings its household.
+    let moved = f.console_post(&staff, &format!("/users/{}/villages", f.away_user), json!({ "villages": ["V1"] }));
+    assert_eq!(moved.status(), 200);
+    let (pulled, _, _) = f.pull_all(&w, 0, 512 * 1024);
+    assert_eq!(pulled.iter().map(|(h, _)| *h).collect::<BTreeSet<_>>(), BTreeSet::from([home_id]));
+
+    // The team leader's console follows too; refused inputs change nothing.
+    let to_away = f.console_post(&staff, &format!("/users/{leader}/villages"), json!({ "villages": ["V2"] }));
+    assert_eq!(to_away.status(), 200);
+    let me = f.console_json(&lead, "/me");
+    assert_eq!(me["villages"][0]["name"], json!(AWAY));
+    assert_eq!(error_code(f.console_get(&lead, &format!("/households/{home_id}"))).0, 404);
+    for (body, status) in [(json!({ "villages": [] }), 400), (json!({ "villages": ["V9"] }), 400)] {
+        let refused = f.console_post(&staff, &format!("/users/{leader}/villages"), body);
+        assert_eq!(refused.status(), status);
+    }
+    assert_eq!(f.console_json(&lead, "/me")["villages"].as_array().unwrap().len(), 1);
+    let by_leader = f.console_post(&lead, &format!("/users/{leader}/villages"), json!({ "villages": ["V1", "V2"] }));
+    assert_eq!(error_code(by_leader), (403, "console.forbidden".into()));
+}

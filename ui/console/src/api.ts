@@ -183,6 +183,7 @@ export interface UserRow {
   id: string
   name: string
   role: Role
+  /** Codes of the villages the user works in (empty for county-wide roles). */
   villages: string[]
   created_at: string
   revoked_at: string | null
@@ -192,6 +193,7 @@ export interface UserRow {
 export interface NewUser {
   name: string
   role: Role
+  /** Village codes. */
   villages: string[]
   password?: string
 }
@@ -355,6 +357,7 @@ export const api = {
   addUser: (user: NewUser) => post<UserRow>('/users', user),
   revokeUser: (userId: string) => post<UserRow>(`/users/${id(userId)}/revoke`),
   setUserPassword: (userId: string, password: string) => post<UserRow>(`/users/${id(userId)}/password`, { password }),
+  setUserVillages: (userId: string, villages: string[]) => post<UserRow>(`/users/${id(userId)}/villages`, { villages }),
   devices: () => get<DeviceRow[]>('/devices'),
   revokeDevice: (deviceId: string) => post<DeviceRow>(`/devices/${id(deviceId)}/revoke`),
   enrolCodes: () => get<EnrolCodeRow[]>('/enrol-codes'),

@@ -10,6 +10,7 @@ import ExcelJS from 'exceljs'
 import { type Browser, type BrowserContext, type Locator, type Page, request } from 'playwright-core'
 import {
   LEADER,
+  Device,
   STAFF,
   type Seed,
   VILLAGE_1,
@@ -398,5 +399,66 @@ describe('the county console', () => {
     expect(oldLogin.status()).toBe(401)
     await login(page, LEADER, newPassword)
     await byId(page, 'me-name').waitFor()
+  })
+
+  it('8. county staff add a worker and a one-time code; a new tablet enrols with it, and is revoked', async () => {
+    const { page } = staff
+    await byId(page, 'nav-accounts').click()
+    await byId(page, 'tab-users').click()
+    await byId(page, 'user-add').click()
+    await (await inputOf(byId(page, 'user-name'))).fill('马六')
+    await byId(page, 'user-villages').click()
+    await page.locator('.el-select-dropdown__item:visible').filter({ hasText: VILLAGE_1.key }).click()
+    await page.keyboard.press('Escape')
+    await (await inputOf(byId(page, 'user-password'))).fill('')
+    const added = page.waitForResponse((r) => r.url().endsWith('/api/console/users') && r.request().method() === 'POST')
+    await byId(page, 'user-save').click()
+    const response = await added
+    expect(response.status(), await response.text()).toBe(200)
+    const user = await response.json()
+    expect(user).toMatchObject({ name: '马六', role: 'worker', villages: [VILLAGE_1.code], has_password: false })
+    const row = page.locator('[data-testid="user-row"][data-name="马六"]')
+    await row.waitFor()
+    expect(await row.innerText()).toContain(VILLAGE_1.key)
+
+    // A one-time code for 马六, shown once.
+    await byId(page, 'tab-codes').click()
+    await byId(page, 'code-create').click()
+    await byId(page, 'code-user').click()
+    await page.locator('.el-select-dropdown__item:visible').filter({ hasText: '马六' }).click()
+    const made = page.waitForResponse((r) => r.url().endsWith('/api/console/enrol-codes') && r.request().method() === 'POST')
+    await byId(page, 'code-submit').click()
+    expect((await made).status()).toBe(200)
+    const code = (await byId(page, 'code-value').innerText()).trim()
+    expect(code).toMatch(/^[A-Z2-9]{5}-[A-Z2-9]{5}$/)
+
+    // A new tablet enrols with it and receives village 1, 赵大 with the phone settled in scenario 3 among it.
+    const tablet = new Device(seed.county, '马六', user.id)
+    try {
+      const enrolled = tablet.cli('enrol', '--server', seed.county.url, '--code', code, '--device-name', '马六的平板')
+      expect(enrolled).toMatchObject({ enrolled: true, user: '马六', villages: [VILLAGE_1.key] })
+      tablet.sync()
+      expect(tablet.show(seed.conflictHousehold).phone).toBe(seed.phones.li)
+      // The code is used up: a second tablet is refused, and the console no longer offers to revoke it.
+      const second = new Device(seed.county, '马六', `${user.id}-second`)
+      try {
+        expect(() => second.cli('enrol', '--server', seed.county.url, '--code', code)).toThrow()
+      } finally {
+        second.dispose()
+      }
+
+      // Revoking the tablet in the console stops its next sync.
+      await page.reload()
+      await byId(page, 'tab-devices').click()
+      const deviceRow = byId(page, 'device-row').filter({ hasText: '马六的平板' })
+      await deviceRow.waitFor()
+      const revoked = page.waitForResponse((r) => r.url().includes('/revoke') && r.request().method() === 'POST')
+      await byId(deviceRow, 'device-revoke').click()
+      await confirmIfAsked(page)
+      expect((await revoked).status()).toBe(200)
+      expect(() => tablet.sync()).toThrow()
+    } finally {
+      tablet.dispose()
+    }
   })
 })

@@ -47,6 +47,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/users", get(users).post(add_user))
         .route("/users/{id}/revoke", post(revoke_user))
         .route("/users/{id}/password", post(reset_password))
+        .route("/users/{id}/villages", post(set_user_villages))
         .route("/devices", get(devices))
         .route("/devices/{id}/revoke", post(revoke_device))
         .route("/enrol-codes", get(enrol_codes).post(create_enrol_code))
@@ -463,6 +464,25 @@ async fn reset_password(
     let storage = state.storage.clone();
     let salt = salt();
     Ok(Json(blocking(move || console::reset_password(storage.as_ref(), &session, id, &request.password, &salt)).await?)
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct VillagesRequest {
+    villages: Vec<String>,
+}
+
+async fn set_user_villages(
+    State(state): State<AppState>,
+    ConsoleAuth(session): ConsoleAuth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let id = parse_id(&id, "用户")?;
+    let request: VillagesRequest = json_body(&headers, body).await?;
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || console::set_user_villages(storage.as_ref(), &session, id, &request.villages)).await?)
         .into_response())
 }
 

@@ -504,6 +504,8 @@ pub trait Storage: Send + Sync + 'static {
     fn users(&self) -> Result<Vec<UserRecord>>;
     /// Revokes a user: every device of theirs is refused from the next request on.
     fn revoke_user(&self, user: Uuid, at: DateTime<Utc>) -> Result<()>;
+    /// Replaces the villages a user works in; every code must exist. Takes effect at the user's next request.
+    fn set_user_villages(&self, user: Uuid, villages: &[String]) -> Result<()>;
     /// Stores a one-time enrolment code (by its hash) for a user.
     fn add_enrol_code(
         &self,

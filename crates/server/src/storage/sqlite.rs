@@ -305,6 +305,33 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn set_user_villages(&self, user: Uuid, villages: &[String]) -> Result<()> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            let known: Option<i64> =
+                tx.query_row("SELECT 1 FROM users WHERE id = ?1", [user.to_string()], |r| r.get(0)).optional()?;
+            if known.is_none() {
+                return Err(ServerError::NotFound(format!("用户 {user}")));
+            }
+            for code in villages {
+                let known: Option<i64> =
+                    tx.query_row("SELECT 1 FROM villages WHERE code = ?1", [code], |r| r.get(0)).optional()?;
+                if known.is_none() {
+                    return Err(ServerError::InvalidInput(format!("没有代码为 {code} 的村，请先添加该村")));
+                }
+            }
+            tx.execute("DELETE FROM user_villages WHERE user_id = ?1", [user.to_string()])?;
+            for code in villages {
+                tx.execute(
+                    "INSERT OR IGNORE INTO user_villages(user_id, village_code) VALUES (?1, ?2)",
+                    params![user.to_string(), code],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
     fn add_enrol_code(
         &self,
         code_hash: [u8; 32],
