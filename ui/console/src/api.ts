@@ -125,6 +125,7 @@ export type ConsoleSeverity = 'error' | 'warning'
 export interface FindingItem {
   household: string
   village_key: string
+  group: string
   head_name: string
   check: string
   label: string
