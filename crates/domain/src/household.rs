@@ -878,17 +878,30 @@ impl Household {
     /// were made on, since they vouch for that file's contents.
     pub fn absorb(&mut self, other: &Household) -> Absorbed {
         let mut absorbed = Absorbed::default();
-        let known_numbers: BTreeSet<String> =
-            self.members.values().filter_map(|m| crate::idcard::index_key(&m.id_number)).collect();
-        let known_names: BTreeSet<String> = self.members.values().map(|m| m.name.trim().to_string()).collect();
+        // Who in this file each of the other file's members is: the same person (by ID number, or by name when
+        // there is none) keeps this file's member, so references to them are rewritten to it.
+        let by_number: BTreeMap<String, Uuid> = self
+            .members
+            .iter()
+            .filter_map(|(id, m)| crate::idcard::index_key(&m.id_number).map(|n| (n, *id)))
+            .collect();
+        let by_name: BTreeMap<String, Uuid> =
+            self.members.iter().map(|(id, m)| (m.name.trim().to_string(), *id)).collect();
+        let mut same_as: BTreeMap<Uuid, Uuid> = BTreeMap::new();
         for (id, member) in &other.members {
-            let same_person = match crate::idcard::index_key(&member.id_number) {
-                Some(number) => known_numbers.contains(&number),
-                None => known_names.contains(member.name.trim()),
+            let here = match crate::idcard::index_key(&member.id_number) {
+                Some(number) => by_number.get(&number),
+                None => by_name.get(member.name.trim()),
             };
-            if !same_person && !self.members.contains_key(id) {
-                self.members.insert(*id, member.clone());
-                absorbed.members_added += 1;
+            match here {
+                Some(here) => {
+                    same_as.insert(*id, *here);
+                }
+                None if !self.members.contains_key(id) => {
+                    self.members.insert(*id, member.clone());
+                    absorbed.members_added += 1;
+                }
+                None => {}
             }
         }
         fn add_missing<T: Clone>(mine: &mut BTreeMap<Uuid, T>, theirs: &BTreeMap<Uuid, T>) -> usize {
@@ -904,7 +917,13 @@ impl Household {
         absorbed.entries_added += add_missing(&mut self.contacts, &other.contacts);
         absorbed.entries_added += add_missing(&mut self.inspections, &other.inspections);
         absorbed.entries_added += add_missing(&mut self.assessments, &other.assessments);
-        absorbed.entries_added += add_missing(&mut self.workflow, &other.workflow);
+        let mut workflow = other.workflow.clone();
+        for event in workflow.values_mut() {
+            if let Some(member) = event.member_id.and_then(|m| same_as.get(&m)) {
+                event.member_id = Some(*member);
+            }
+        }
+        absorbed.entries_added += add_missing(&mut self.workflow, &workflow);
         absorbed.entries_added += add_missing(&mut self.monitoring, &other.monitoring);
         absorbed.entries_added += add_missing(&mut self.helpers, &other.helpers);
         absorbed.entries_added += add_missing(&mut self.status_changes, &other.status_changes);
@@ -939,8 +958,20 @@ impl Household {
         if fill("贫困状态", self.status.is_none() && other.status.is_some()) {
             self.status = other.status;
         }
+        if fill("其他致贫原因", self.other_causes.is_empty() && !other.other_causes.is_empty()) {
+            self.other_causes = other.other_causes.clone();
+        }
+        if fill("村民小组", self.area.group.trim().is_empty() && !other.area.group.trim().is_empty()) {
+            self.area.group = other.area.group.clone();
+        }
+        if fill("备注", self.note.trim().is_empty() && !other.note.trim().is_empty()) {
+            self.note = other.note.clone();
+        }
         let head_known = self.head_member_id.is_some_and(|id| self.members.contains_key(&id));
-        let other_head_here = other.head_member_id.filter(|id| self.members.contains_key(id));
+        let other_head_here = other
+            .head_member_id
+            .map(|id| same_as.get(&id).copied().unwrap_or(id))
+            .filter(|id| self.members.contains_key(id));
         if fill("户主", !head_known && other_head_here.is_some()) {
             self.head_member_id = other_head_here;
         }

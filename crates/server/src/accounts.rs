@@ -18,6 +18,8 @@ pub const ENROL_CODE_ALPHABET: &str = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 pub const ENROL_CODE_LENGTH: usize = 10;
 /// How long an enrolment code stays valid unless told otherwise.
 pub const DEFAULT_ENROL_DAYS: i64 = 7;
+/// The longest an enrolment code may stay valid: a code is a key to the county's data while unused.
+pub const MAX_ENROL_DAYS: i64 = 90;
 
 /// A fresh enrolment code, grouped for reading (`ABCDE-FGHJK`).
 pub fn new_enrol_code(rng: &mut impl Rng) -> String {
@@ -88,8 +90,8 @@ pub fn create_enrol_code(
     if normalise_enrol_code(code).chars().count() != ENROL_CODE_LENGTH {
         return Err(ServerError::InvalidInput(format!("登记码应为 {ENROL_CODE_LENGTH} 个字符")));
     }
-    if valid_days < 1 {
-        return Err(ServerError::InvalidInput("有效天数至少为 1".into()));
+    if !(1..=MAX_ENROL_DAYS).contains(&valid_days) {
+        return Err(ServerError::InvalidInput(format!("有效天数应在 1 到 {MAX_ENROL_DAYS} 天之间")));
     }
     let expires = now + Duration::days(valid_days);
     storage.add_enrol_code(enrol_code_hash(code), user, now, expires)?;

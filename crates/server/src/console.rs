@@ -65,6 +65,7 @@ pub fn hash_password(password: &str, salt: &SaltString) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(ServerError::InvalidInput(format!("密码至少 {MIN_PASSWORD_CHARS} 个字符")));
     }
+    let _turn = password_turn();
     Argon2::default()
         .hash_password(password.as_bytes(), salt)
         .map(|hash| hash.to_string())
@@ -72,7 +73,15 @@ pub fn hash_password(password: &str, salt: &SaltString) -> Result<String> {
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
+    let _turn = password_turn();
     PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// One Argon2 computation at a time (each takes about 19 MiB and tens of milliseconds): a flood of logins then
+/// queues instead of exhausting memory, and guessing passwords is held to a few dozen tries a second.
+fn password_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A hash no password matches in practice, checked when a login names nobody (see [`login`]).
@@ -85,9 +94,10 @@ fn stand_in_hash() -> &'static str {
 }
 
 /// Sets a user's console password (the CLI, or an administrator in the console).
+/// Every console session of the user ends, so a leaked password's sessions do not outlive it.
 pub fn set_password(storage: &dyn Storage, user: Uuid, password: &str, salt: &SaltString) -> Result<()> {
     let hash = hash_password(password, salt)?;
-    storage.set_password(user, Some(&hash))
+    storage.set_password(user, Some(&hash), None)
 }
 
 /// Logs in by name and password and opens a session under `token` (made by the caller). Workers are refused:
@@ -154,7 +164,9 @@ pub fn change_own_password(
     if !record.password_hash.as_deref().is_some_and(|stored| password_matches(old, stored)) {
         return Err(ServerError::InvalidInput("原密码不对".into()));
     }
-    set_password(storage, session.user.id, new, salt)
+    // The other sessions end; this one, where the user just proved the old password, stays.
+    let hash = hash_password(new, salt)?;
+    storage.set_password(session.user.id, Some(&hash), Some(session.token_hash))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -282,8 +294,36 @@ pub fn overview(
             teams,
         });
     }
+    // Households whose 乡镇/行政村 matches no registered village (a typing slip, a renamed village) still count:
+    // county staff see them as their own rows, so the totals add up to every household.
+    if session.area == Area::County {
+        let known: std::collections::HashSet<&str> = out.iter().map(|v| v.key.as_str()).collect();
+        let mut unknown: Vec<(&String, &VillageCounts)> =
+            counts.iter().filter(|(key, _)| !known.contains(key.as_str())).collect();
+        unknown.sort_by(|a, b| a.0.cmp(b.0));
+        let mut extra = Vec::new();
+        for (key, c) in unknown {
+            let (township, name) = key.split_once('/').unwrap_or(("", key.as_str()));
+            let mut village_counts = VillageCounts::default();
+            village_counts.add(c);
+            totals.add(c);
+            extra.push(VillageOverview {
+                code: String::new(),
+                township: township.to_string(),
+                name: format!("{name}（未登记的村）"),
+                key: key.clone(),
+                counts: village_counts,
+                last_sync: None,
+                teams: Vec::new(),
+            });
+        }
+        out.extend(extra);
+    }
     // Village codes are official and ordered; names (第2村, 第10村) are not.
-    out.sort_by(|a, b| a.township.cmp(&b.township).then_with(|| a.code.cmp(&b.code)));
+    // Unregistered villages (no code) come after the registered ones of their township.
+    out.sort_by(|a, b| {
+        (&a.township, a.code.is_empty(), &a.code, &a.name).cmp(&(&b.township, b.code.is_empty(), &b.code, &b.name))
+    });
     Ok(Overview { month, villages: out, totals })
 }
 
@@ -408,9 +448,19 @@ pub fn resolve(
     }
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        let result = household_in_area(storage, session, item.household).and_then(|_| {
-            county::resolve_conflict(storage, item.household, &item.path, &item.value, &session.user.name, now)
-        });
+        let result = household_in_area(storage, session, item.household)
+            .and_then(|_| require_candidate(storage, item))
+            .and_then(|_| {
+                county::resolve_conflict_within(
+                    storage,
+                    item.household,
+                    &item.path,
+                    &item.value,
+                    &session.user.name,
+                    &session.area,
+                    now,
+                )
+            });
         out.push(ResolveOutcome {
             household: item.household,
             path: item.path.clone(),
@@ -419,6 +469,21 @@ pub fn resolve(
         });
     }
     Ok(out)
+}
+
+/// A console settlement chooses one of the values people wrote; it does not type a new one (that is done on a
+/// tablet, where the person who knows the household works).
+fn require_candidate(storage: &dyn Storage, item: &ResolveItem) -> Result<()> {
+    let conflicts = storage::read(storage, |r| r.conflicts(Some(item.household)))?;
+    let conflict = conflicts
+        .iter()
+        .find(|c| c.conflict.path == item.path)
+        .ok_or_else(|| ServerError::NotFound(format!("户 {} 的字段 {} 上的冲突", item.household, item.path)))?;
+    if conflict.conflict.candidates.iter().any(|c| c.value == item.value) {
+        Ok(())
+    } else {
+        Err(ServerError::InvalidInput("所选的值不是冲突中任何人填写的值".into()))
+    }
 }
 
 /// The household's row, if it exists inside the caller's area; "not found" otherwise.
@@ -674,7 +739,7 @@ pub fn add_user(
     let hash = password.map(|p| hash_password(p, salt)).transpose()?;
     let mut user = accounts::create_user(storage, id, &input.name, input.role, &input.villages, now)?;
     if let Some(hash) = hash {
-        storage.set_password(user.id, Some(&hash))?;
+        storage.set_password(user.id, Some(&hash), None)?;
         user.has_password = true;
     }
     Ok(user)
@@ -778,6 +843,13 @@ pub fn revoke_device(
     now: DateTime<Utc>,
 ) -> Result<DeviceRecord> {
     require_manager(session, "停用设备需要县级工作人员账号")?;
+    let owner = storage
+        .devices()?
+        .into_iter()
+        .find(|d| d.id == device)
+        .ok_or_else(|| ServerError::NotFound(format!("设备 {device}")))?
+        .user_id;
+    require_may_change(session, &user_by_id(storage, owner)?)?;
     storage.revoke_device(device, now)?;
     storage
         .devices()?
@@ -813,6 +885,8 @@ pub fn create_enrol_code(
     now: DateTime<Utc>,
 ) -> Result<NewEnrolCode> {
     require_manager(session, "发登记码需要县级工作人员账号")?;
+    // A code makes a tablet act as its user, so only those who may change a user may give one out for them.
+    require_may_change(session, &user_by_id(storage, user)?)?;
     let expires_at =
         accounts::create_enrol_code(storage, user, code, valid_days.unwrap_or(accounts::DEFAULT_ENROL_DAYS), now)?;
     let id = hex::encode(accounts::enrol_code_hash(code));

@@ -3,7 +3,9 @@
 
 use crate::error::{Result, ServerError};
 use crate::ingest::{HouseholdView, county_today, reproject_holders, store_household};
-use crate::storage::{self, AuditEntry, Duplicate, HouseholdConflict, LoggedChange, Storage, StoredDocument, Writer};
+use crate::storage::{
+    self, Area, AuditEntry, Duplicate, HouseholdConflict, LoggedChange, Storage, StoredDocument, Writer,
+};
 use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
 use hudang_record::{HouseholdDoc, Provenance, actor_for_device};
@@ -50,6 +52,20 @@ pub fn resolve_conflict(
     user: &str,
     now: DateTime<Utc>,
 ) -> Result<Resolution> {
+    resolve_conflict_within(storage, household, path, value, user, &Area::County, now)
+}
+
+/// [`resolve_conflict`] for someone whose reach is `area`: a settlement that would move the household out of it
+/// (a disputed 乡镇 or 行政村) is refused and nothing is written.
+pub fn resolve_conflict_within(
+    storage: &dyn Storage,
+    household: Uuid,
+    path: &str,
+    value: &Json,
+    user: &str,
+    area: &Area,
+    now: DateTime<Utc>,
+) -> Result<Resolution> {
     let server_id = storage.server_id();
     storage::write(storage, |w| {
         let stored = w.document(household)?.ok_or_else(|| ServerError::NotFound(format!("户 {household}")))?;
@@ -63,6 +79,11 @@ pub fn resolve_conflict(
         let hash = doc
             .resolve(path, value, &provenance)
             .map_err(|e| ServerError::InvalidInput(format!("{}（{}）", e, e.code())))?;
+        let after = HouseholdView::read(&mut doc)?;
+        let village_key = hudang_protocol::village_key(&after.household.area.township, &after.household.area.village);
+        if !area.contains(&village_key) {
+            return Err(ServerError::Forbidden(format!("选定的值会把该户移到 {village_key}，不在您负责的村内")));
+        }
         let seq = store_server_change(w, server_id, household, &stored, &mut doc, &old_heads, &[hash], now)?;
         w.audit(&AuditEntry {
             at: now,
@@ -153,8 +174,17 @@ pub fn merge_households(
         };
         let (keep_stored, mut keep_doc) = load(w, keep)?;
         let (merge_stored, mut merge_doc) = load(w, merge)?;
-        let mut kept = keep_doc.read()?;
-        let mut merged = merge_doc.read()?;
+        // A disputed field shows one of its values; merging then would settle the dispute unseen. Settle first.
+        let (mut kept, keep_conflicts) = keep_doc.read_with_conflicts()?;
+        let (mut merged, merge_conflicts) = merge_doc.read_with_conflicts()?;
+        for (conflicts, what) in [(&keep_conflicts, "保留的户"), (&merge_conflicts, "被合并的户")] {
+            if !conflicts.is_empty() {
+                return Err(ServerError::InvalidInput(format!(
+                    "{what}还有 {} 个未解决的冲突，请先在“冲突”中处理再合并",
+                    conflicts.len()
+                )));
+            }
+        }
         for (household, what) in [(&kept, "保留的户"), (&merged, "被合并的户")] {
             if let Some(into) = household.merged_into {
                 return Err(ServerError::InvalidInput(format!("{what}已经合并到户 {into}，不能再合并")));

@@ -135,8 +135,18 @@ pub fn rebuild_stale_projections(storage: &dyn Storage, now: DateTime<Utc>) -> R
         storage::write(storage, |w| {
             for household in batch {
                 let Some(stored) = w.document(*household)? else { continue };
-                let mut doc = HouseholdDoc::load(&stored.bytes, actor_for_device(Uuid::nil()))?;
-                let view = HouseholdView::read(&mut doc)?;
+                // One unreadable document must not keep the server from starting: it is reported and its old
+                // rows stay until it is repaired.
+                let view = match HouseholdDoc::load(&stored.bytes, actor_for_device(Uuid::nil()))
+                    .map_err(ServerError::from)
+                    .and_then(|mut doc| HouseholdView::read(&mut doc))
+                {
+                    Ok(view) => view,
+                    Err(error) => {
+                        eprintln!("户 {household} 的统计数据无法重建：{error}");
+                        continue;
+                    }
+                };
                 w.replace_id_numbers(*household, &view.id_numbers())?;
                 let holders = w.id_holders(&view.number_keys())?;
                 w.write_projection(&view.project(&holders, today), 0)?;

@@ -886,6 +886,37 @@ fn console_logins_follow_roles_and_end_when_revoked() {
     assert_eq!(error_code(refused), (403, "console.forbidden".into()));
     assert_eq!(f.storage.villages().unwrap().len(), 2);
 
+    // Changing one's own password keeps this session and ends the others; a reset by staff ends them all.
+    let other = f.console_login("赵队长", PASSWORD).unwrap();
+    let changed = f.console_post(&lead, "/password", json!({ "old": PASSWORD, "new": "a new password 9" }));
+    assert_eq!(changed.status(), 200);
+    assert_eq!(f.console_get(&lead, "/me").status(), 200);
+    assert_eq!(error_code(f.console_get(&other, "/me")).1, "console.no_session");
+    let staff = f.console_login("县里", PASSWORD).unwrap();
+    let reset = f.console_post(&staff, &format!("/users/{leader}/password"), json!({ "password": PASSWORD }));
+    assert_eq!(reset.status(), 200);
+    assert_eq!(error_code(f.console_get(&lead, "/me")).1, "console.no_session");
+    let lead = f.console_login("赵队长", PASSWORD).unwrap();
+
+    // County staff may not give out a code for an administrator (the tablet would act as them), nor for longer than
+    // 90 days; a body-less POST that is not JSON (what a form on another page could send) is refused.
+    let admin = Uuid::new_v4();
+    accounts::create_user(f.storage.as_ref(), admin, "管理员甲", Role::Admin, &[], at(0)).unwrap();
+    let code = f.console_post(&staff, "/enrol-codes", json!({ "user": admin }));
+    assert_eq!(error_code(code), (403, "console.forbidden".into()));
+    let long = f.console_post(&staff, "/enrol-codes", json!({ "user": f.home_users[0], "valid_days": 1000 }));
+    assert_eq!(error_code(long).0, 400);
+    assert!(f.storage.enrol_codes().unwrap().is_empty());
+    let form = f
+        .client
+        .post(format!("{}/api/console/users/{}/revoke", f.url, f.home_users[0]))
+        .header("cookie", &staff.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .unwrap();
+    assert_eq!(form.status(), 400);
+    assert!(f.storage.users().unwrap().iter().all(|u| u.revoked_at.is_none()));
+
     // Revoking the user ends their console session at its next request.
     f.storage.revoke_user(leader, at(30)).unwrap();
     assert_eq!(error_code(f.console_get(&lead, "/me")).1, "console.no_session");
@@ -983,6 +1014,18 @@ fn team_leaders_see_and_export_only_their_villages() {
     let led = f.console_json(&lead, "/findings?limit=500");
     assert!(led["items"].as_array().unwrap().iter().all(|i| i["village_key"] == json!(format!("{TOWNSHIP}/{HOME}"))));
     assert!(led["total"].as_u64() < page["total"].as_u64());
+
+    // A household in a village nobody registered still counts for the county, on a row of its own.
+    let county_device = f.enrol(f.county_user);
+    let stray = Uuid::new_v4();
+    let mut doc_stray = create_doc(&county_device, &household(stray, "新建村", &id_number(64)));
+    f.push(&county_device, vec![all_changes(&mut doc_stray, stray)]);
+    let overview = f.console_json(&staff, "/overview?month=2026-11");
+    assert_eq!(overview["totals"]["households"], json!(4));
+    let names: Vec<&str> =
+        overview["villages"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec![HOME, AWAY, "新建村（未登记的村）"]);
+    assert_eq!(f.console_json(&lead, "/overview?month=2026-11")["totals"]["households"], json!(2));
 }
 
 #[test]
@@ -1021,6 +1064,29 @@ fn merging_duplicates_keeps_both_histories_and_devices_receive_it() {
     let staff = f.console_login("县里", PASSWORD).unwrap();
     let duplicates = f.console_json(&staff, "/duplicates");
     assert_eq!(duplicates.as_array().unwrap().len(), 1);
+
+    // While one of the two has a disputed field, the merge is refused: merging would settle it unseen.
+    let a2 = f.enrol(f.home_users[1]);
+    let (pulled, _, _) = f.pull_all(&a2, 0, 512 * 1024);
+    let mut doc1_b =
+        doc_from(&a2, &pulled.iter().filter(|(h, _)| *h == first).map(|(_, c)| c.clone()).collect::<Vec<_>>());
+    let base = doc1.heads();
+    doc1.set_paths(&[("phone", &json!("13911111111"))], &provenance(&a, 10, "edit")).unwrap();
+    doc1_b.set_paths(&[("phone", &json!("13922222222"))], &provenance(&a2, 11, "edit")).unwrap();
+    f.push(&a, vec![HouseholdChanges { household: first, changes: raw(doc1.changes_after(&base)) }]);
+    f.push(&a2, vec![HouseholdChanges { household: first, changes: raw(doc1_b.changes_after(&base)) }]);
+    let refused = f.console_post(&staff, "/duplicates/merge", json!({ "keep": first, "merge": second }));
+    let (status, _) = error_code(refused);
+    assert_eq!(status, 400);
+    assert!(f.console_json(&staff, &format!("/households/{second}"))["merged_into"].is_null());
+    let settled = f.console_post(
+        &staff,
+        "/conflicts/resolve",
+        json!({ "items": [{ "household": first, "path": "phone", "value": "13922222222" }] }),
+    );
+    assert_eq!(settled.read_json::<serde_json::Value>().unwrap()[0]["ok"], json!(true));
+    let (caught_up, cursor_a, _) = f.pull_all(&a, cursor_a, 512 * 1024);
+    doc1.apply_changes(caught_up.iter().map(|(_, c)| Change::from_bytes(c.clone()).unwrap()).collect()).unwrap();
     assert_eq!(duplicates[0]["id_number"], json!(number));
     let merged = f.console_post(&staff, "/duplicates/merge", json!({ "keep": first, "merge": second }));
     assert_eq!(merged.status(), 200);
@@ -1096,14 +1162,16 @@ fn conflicts_settled_in_bulk_report_each_item() {
         json!({ "items": [
             { "household": id, "path": "phone", "value": "13922222222" },
             { "household": id, "path": "no_such_field", "value": 1 },
+            { "household": id, "path": "address", "value": "三号" },
             { "household": id, "path": "address", "value": "一号" },
         ] }),
     );
     assert_eq!(response.status(), 200);
     let outcomes: serde_json::Value = response.read_json().unwrap();
     let ok: Vec<bool> = outcomes.as_array().unwrap().iter().map(|o| o["ok"].as_bool().unwrap()).collect();
-    assert_eq!(ok, vec![true, false, true]);
+    assert_eq!(ok, vec![true, false, false, true], "{outcomes}");
     assert!(outcomes[1]["message"].as_str().unwrap().contains("找不到"));
+    assert!(outcomes[2]["message"].as_str().unwrap().contains("不是冲突中"), "a value nobody wrote is refused");
     assert_eq!(f.console_json(&staff, "/conflicts"), json!([]));
     let file = f.console_json(&staff, &format!("/households/{id}"));
     assert_eq!(

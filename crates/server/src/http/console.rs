@@ -53,6 +53,24 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/enrol-codes", get(enrol_codes).post(create_enrol_code))
         .route("/enrol-codes/{id}/revoke", post(revoke_enrol_code))
         .fallback(|| async { ApiError(ServerError::NotFound("没有这个接口".into())) })
+        .layer(axum::middleware::from_fn(json_posts_only))
+}
+
+/// Every console POST must be `application/json`, including those without a body (logout, revoke): a plain HTML
+/// form from another page on the same site cannot send that, so it cannot make a logged-in browser act.
+async fn json_posts_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if request.method() == axum::http::Method::POST && !is_json(request.headers()) {
+        return ApiError(ServerError::Malformed("请求内容应为 JSON（Content-Type: application/json）".into()))
+            .into_response();
+    }
+    next.run(request).await
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"))
 }
 
 /// What `/` answers when the console's pages were not built or not found.
@@ -93,11 +111,7 @@ impl FromRequestParts<AppState> for ConsoleAuth {
 
 /// Reads a JSON body of bounded size; anything but `application/json` is refused (see the module doc).
 async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> ApiResult<T> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"));
-    if !is_json {
+    if !is_json(headers) {
         return Err(ApiError(ServerError::Malformed("请求内容应为 JSON（Content-Type: application/json）".into())));
     }
     let bytes = read_body(headers, body, MAX_JSON_BYTES).await?;
@@ -292,11 +306,12 @@ async fn photo(
     .await?;
     // Photos are JPEG; signatures drawn on the tablet are PNG.
     let content_type = if bytes.starts_with(b"\x89PNG") { "image/png" } else { "image/jpeg" };
-    // Photos are named by their content's hash, so a cached copy is never stale.
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable")),
+            // Named by content, so never stale; but kept only briefly, as office PCs are shared and a user's
+            // villages can change.
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=600")),
         ],
         bytes,
     )

@@ -90,6 +90,8 @@ pub struct ConsoleSession {
     pub area: Area,
     /// When the session ends.
     pub expires_at: DateTime<Utc>,
+    /// The hash of its token: how it is named when the others of the same user are ended.
+    pub token_hash: [u8; 32],
 }
 
 /// An enrolment code as county staff see it; the code itself is never stored.
@@ -532,8 +534,9 @@ pub trait Storage: Send + Sync + 'static {
     /// What a session sees of itself (its villages in full).
     fn session_info(&self, session: &Session) -> Result<SessionInfo>;
 
-    /// Sets (or with `None` removes) a user's console password hash; removing also ends their console sessions.
-    fn set_password(&self, user: Uuid, hash: Option<&str>) -> Result<()>;
+    /// Sets (or with `None` removes) a user's console password hash and ends every console session of theirs but
+    /// `keep` (the session of a user changing their own password), so an old password's sessions do not live on.
+    fn set_password(&self, user: Uuid, hash: Option<&str>, keep: Option<[u8; 32]>) -> Result<()>;
     /// The active (unrevoked) user of this name, for the console's login.
     fn login_record(&self, name: &str) -> Result<Option<LoginRecord>>;
     /// Stores a console session by its token's hash.

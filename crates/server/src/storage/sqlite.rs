@@ -510,16 +510,20 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn set_password(&self, user: Uuid, hash: Option<&str>) -> Result<()> {
+    fn set_password(&self, user: Uuid, hash: Option<&str>, keep: Option<[u8; 32]>) -> Result<()> {
         self.with_writer(|conn| {
+            let tx = conn.transaction()?;
             let changed =
-                conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user.to_string(), hash])?;
+                tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user.to_string(), hash])?;
             if changed == 0 {
                 return Err(ServerError::NotFound(format!("用户 {user}")));
             }
-            if hash.is_none() {
-                conn.execute("DELETE FROM console_sessions WHERE user_id = ?1", [user.to_string()])?;
-            }
+            let keep = keep.map(|k| k.to_vec()).unwrap_or_default();
+            tx.execute(
+                "DELETE FROM console_sessions WHERE user_id = ?1 AND token_hash != ?2",
+                params![user.to_string(), keep],
+            )?;
+            tx.commit()?;
             Ok(())
         })
     }
@@ -578,7 +582,7 @@ impl Storage for SqliteStorage {
             }
             let user = UserInfo { id: parse_uuid(&id)?, name, role: parse_role(&role)? };
             let area = Self::session_of(conn, Uuid::nil(), user.clone())?.area;
-            Ok(ConsoleSession { user, area, expires_at })
+            Ok(ConsoleSession { user, area, expires_at, token_hash })
         })
     }
 
