@@ -11,6 +11,9 @@ pub enum FieldError {
     /// What the worker entered was refused; the message names the field.
     #[error("{0}")]
     Invalid(String),
+    /// The household's file was merged into another by the county: it is kept for the record, closed to edits.
+    #[error("此户档案已由县里合并到另一户（同一家庭重复登记），不能再修改；请在合并后的户档中录入")]
+    Merged,
     /// The device store refused. (Boxed, like the other wrapped errors, so a `Result` stays small.)
     #[error(transparent)]
     Store(Box<hudang_store::StoreError>),
@@ -36,6 +39,7 @@ impl FieldError {
         match self {
             FieldError::NotInitialised => "app.not_initialised".into(),
             FieldError::Invalid(_) => "app.invalid_input".into(),
+            FieldError::Merged => "app.household_merged".into(),
             FieldError::Store(e) => e.code().into(),
             FieldError::Record(e) => e.code().into(),
             FieldError::Sync(e) => e.code(),

@@ -245,6 +245,7 @@ impl FieldApp {
         if fields.is_empty() {
             return Ok(());
         }
+        self.refuse_if_merged(id)?;
         let store = self.store_mut()?;
         let provenance = store.provenance(at, "edit");
         store.set_fields(id, fields, &provenance)?;
@@ -261,6 +262,7 @@ impl FieldApp {
         entry_id: Uuid,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        self.refuse_if_merged(id)?;
         let store = self.store_mut()?;
         let user = store.identity().user.clone();
         let mut value = match value {
@@ -330,6 +332,12 @@ impl FieldApp {
         })
     }
 
+    /// A file the county merged into another is closed to new work on the tablet, so nothing lands in a file the
+    /// county no longer counts.
+    fn refuse_if_merged(&self, id: Uuid) -> Result<()> {
+        if self.store()?.household(id)?.merged_into.is_some() { Err(FieldError::Merged) } else { Ok(()) }
+    }
+
     /// Stores a photo for a visit or a 六看一问 item, resized on the device.
     pub fn add_photo(
         &mut self,
@@ -348,6 +356,7 @@ impl FieldApp {
                 PhotoTarget::Inspection(*inspection_id, item)
             }
         };
+        self.refuse_if_merged(id)?;
         let store = self.store_mut()?;
         let provenance = store.provenance(at, "photo.add");
         store.add_photo(id, target, photo_id, bytes, caption.trim(), &provenance)?;
@@ -381,6 +390,7 @@ impl FieldApp {
         if png.is_empty() {
             return Err(FieldError::Invalid("请先在签字框内签字".into()));
         }
+        self.refuse_if_merged(id)?;
         let store = self.store_mut()?;
         let provenance = store.provenance(at, "sign");
         store.sign(id, signature_id, role, name, png, &provenance)?;

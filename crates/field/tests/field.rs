@@ -198,6 +198,32 @@ fn entries_are_added_with_defaults_and_a_wrong_type_changes_nothing() {
 }
 
 #[test]
+fn a_household_the_county_merged_is_listed_as_merged_and_closed_to_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(dir.path());
+    app.open_demo("王五", &demo(0), at(0)).unwrap();
+    let id = Uuid::from_u128(1);
+    app.create_household(&new_household("张三", &valid_id("53250319700101001")), id, Uuid::from_u128(2), at(1))
+        .unwrap();
+    // What the county's merge writes, as the tablet receives it.
+    let kept = Uuid::from_u128(77);
+    app.set_fields(id, &[("merged_into".into(), json!(kept.to_string()))], at(2)).unwrap();
+    let row = app.households().unwrap().into_iter().find(|r| r.summary.id == id).unwrap();
+    assert_eq!(row.summary.status, "已合并");
+
+    let before = app.household(id, today()).unwrap();
+    let refused = [
+        app.set_fields(id, &[("phone".into(), json!("13900000002"))], at(3)).unwrap_err(),
+        app.add_entry(id, Collection::Visits, &json!({"interviewee": "张三"}), Uuid::from_u128(5), at(4)).unwrap_err(),
+    ];
+    for error in refused {
+        assert_eq!(error.code(), "app.household_merged");
+        assert!(error.to_string().contains("合并"), "{error}");
+    }
+    assert_eq!(app.household(id, today()).unwrap(), before, "nothing was written");
+}
+
+#[test]
 fn per_capita_income_follows_the_registered_members_and_the_years_line() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app(dir.path());

@@ -31,13 +31,6 @@ export interface VillageTotals {
   errors: number
   warnings: number
   conflicts: number
-  merged_into?: string | null
-  national_number?: string
-  address?: string
-  phone?: string
-  standard?: string
-  household_type?: string
-  main_cause?: string
 }
 
 export interface TeamSync {
@@ -162,6 +155,14 @@ export interface ConsoleHouseholdRow {
   errors: number
   warnings: number
   conflicts: number
+  /** Set when this file was merged into another household's (lists show it, marked). */
+  merged_into: string | null
+  national_number: string
+  address: string
+  phone: string
+  standard: string
+  household_type: string
+  main_cause: string
 }
 
 export interface HouseholdPage {
