@@ -137,6 +137,56 @@ fn store_server_change(
     Ok(seq)
 }
 
+/// Carries into the kept household what a merged file gained after the merge (a visit or a member a tablet recorded
+/// offline before it learned of the merge), by the same rule as the merge itself; writes nothing when there is
+/// nothing new. The change is attributed to the user whose work it carries.
+pub fn carry_into_kept(
+    storage: &dyn Storage,
+    merged: Uuid,
+    kept: Uuid,
+    user: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<MergeOutcome>> {
+    let server_id = storage.server_id();
+    storage::write(storage, |w| {
+        let load = |w: &mut dyn Writer, id: Uuid| -> Result<(StoredDocument, HouseholdDoc)> {
+            let stored = w.document(id)?.ok_or_else(|| ServerError::NotFound(format!("户 {id}")))?;
+            let doc = HouseholdDoc::load(&stored.bytes, actor_for_device(server_id))?;
+            Ok((stored, doc))
+        };
+        let (kept_stored, mut kept_doc) = load(w, kept)?;
+        let (_, merged_doc) = load(w, merged)?;
+        let mut household = kept_doc.read()?;
+        let absorbed = household.absorb(&merged_doc.read()?);
+        if absorbed.members_added == 0 && absorbed.entries_added == 0 && absorbed.fields_filled.is_empty() {
+            return Ok(None);
+        }
+        let provenance =
+            Provenance { user: user.to_string(), device: server_id, at: now, action: "merge.carry".into() };
+        let heads = kept_doc.heads();
+        let hashes: Vec<ChangeHash> = kept_doc.write(&household, &provenance)?.into_iter().collect();
+        store_server_change(w, server_id, kept, &kept_stored, &mut kept_doc, &heads, &hashes, now)?;
+        w.audit(&AuditEntry {
+            at: now,
+            user: user.to_string(),
+            device: Some(server_id),
+            action: "merge.carry".into(),
+            household: Some(kept),
+            detail: format!(
+                "户 {merged} 合并后收到的记录转入：成员 {} 人，其他记录 {} 条",
+                absorbed.members_added, absorbed.entries_added
+            ),
+        })?;
+        Ok(Some(MergeOutcome {
+            kept,
+            merged,
+            members_added: absorbed.members_added,
+            entries_added: absorbed.entries_added,
+            fields_filled: absorbed.fields_filled.clone(),
+        }))
+    })
+}
+
 /// What a merge of two files of one family did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergeOutcome {

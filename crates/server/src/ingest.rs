@@ -405,6 +405,20 @@ pub fn push(
             (groups[group].0, outcome)
         })
         .collect();
+    // Work a tablet recorded in a file before it learned the county had merged it (offline, days later) is carried
+    // into the kept file, so it counts. It runs after the push is stored and cannot undo it: a failure is logged.
+    for p in &prepared {
+        if let Prepared::Applied(applied) = p
+            && let Some(update) = &applied.update
+            && let Some(kept) = update.view.household.merged_into
+            && !applied.new_changes.is_empty()
+        {
+            let merged = update.view.household.id;
+            if let Err(error) = crate::county::carry_into_kept(storage, merged, kept, &session.user.name, now) {
+                eprintln!("户 {merged} 合并后收到的修改未能转入户 {kept}：{error}");
+            }
+        }
+    }
     Ok(PushResponse { results })
 }
 

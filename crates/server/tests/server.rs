@@ -1117,6 +1117,31 @@ fn merging_duplicates_keeps_both_histories_and_devices_receive_it() {
     let again = f.console_post(&staff, "/duplicates/merge", json!({ "keep": first, "merge": second }));
     assert_eq!(error_code(again).0, 400);
 
+    // 王工's tablet, still offline and unaware of the merge, records another visit in the merged file. When it
+    // pushes, the visit is carried into the kept file, attributed to him, so it counts for 遍访.
+    let base = doc2.heads();
+    let late_visit = Uuid::new_v4();
+    let mut late = doc2.read().unwrap();
+    late.visits.insert(late_visit, Visit { visited_at: at(30), recorded_by: "王工".into(), ..Default::default() });
+    doc2.write(&late, &provenance(&w, 30, "visit.add")).unwrap();
+    f.push(&w, vec![HouseholdChanges { household: second, changes: raw(doc2.changes_after(&base)) }]);
+    let kept = f.console_json(&staff, &format!("/households/{first}"));
+    assert!(kept["household"]["visits"].get(late_visit.to_string()).is_some(), "the late visit reached the kept file");
+    assert!(
+        kept["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["provenance"]["action"] == json!("merge.carry") && h["provenance"]["user"] == json!("王工"))
+    );
+    // Pushing again brings nothing new and writes nothing more.
+    let history_len = kept["history"].as_array().unwrap().len();
+    f.push(&w, vec![HouseholdChanges { household: second, changes: raw(doc2.changes_after(&base)) }]);
+    assert_eq!(
+        f.console_json(&staff, &format!("/households/{first}"))["history"].as_array().unwrap().len(),
+        history_len
+    );
+
     // Each device pulls the merge of the household in its village.
     let (pulled, _, _) = f.pull_all(&a, cursor_a, 512 * 1024);
     assert_eq!(pulled.iter().map(|(h, _)| *h).collect::<BTreeSet<_>>(), BTreeSet::from([first]));
