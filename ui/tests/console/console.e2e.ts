@@ -326,6 +326,13 @@ describe('the county console', () => {
       await page.emulateMedia({ media: 'screen' })
     }
     expect(await byId(page, 'nav-overview').isVisible()).toBe(true)
+
+    // What the browser's "save as PDF" makes of it: an A4 document (Chromium prints with the print stylesheet).
+    const pdf = await page.pdf({ format: 'A4', printBackground: true })
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-')
+    const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []
+    expect(pages.length).toBeGreaterThanOrEqual(1)
+    expect(pages.length).toBeLessThanOrEqual(4)
   })
 
   it('7. a team leader sees only their village; no cookie, no answer', async () => {
