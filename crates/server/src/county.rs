@@ -68,8 +68,7 @@ pub fn resolve_conflict_within(
 ) -> Result<Resolution> {
     let server_id = storage.server_id();
     storage::write(storage, |w| {
-        let stored = w.document(household)?.ok_or_else(|| ServerError::NotFound(format!("户 {household}")))?;
-        let mut doc = HouseholdDoc::load(&stored.bytes, actor_for_device(server_id))?;
+        let (stored, mut doc) = load_as_server(w, household, server_id)?;
         let before = HouseholdView::read(&mut doc)?;
         if !before.conflicts.iter().any(|c| c.path == path) {
             return Err(ServerError::NotFound(format!("户 {household} 的字段 {path} 上的冲突")));
@@ -95,6 +94,13 @@ pub fn resolve_conflict_within(
         })?;
         Ok(Resolution { household, change: hex::encode(hash.0), seq })
     })
+}
+
+/// A stored household document opened for writing by the server's own actor.
+fn load_as_server(w: &mut dyn Writer, household: Uuid, server_id: Uuid) -> Result<(StoredDocument, HouseholdDoc)> {
+    let stored = w.document(household)?.ok_or_else(|| ServerError::NotFound(format!("户 {household}")))?;
+    let doc = HouseholdDoc::load(&stored.bytes, actor_for_device(server_id))?;
+    Ok((stored, doc))
 }
 
 /// Stores changes the server itself made to a household (a settlement, a merge): appends them to the document,
@@ -149,13 +155,8 @@ pub fn carry_into_kept(
 ) -> Result<Option<MergeOutcome>> {
     let server_id = storage.server_id();
     storage::write(storage, |w| {
-        let load = |w: &mut dyn Writer, id: Uuid| -> Result<(StoredDocument, HouseholdDoc)> {
-            let stored = w.document(id)?.ok_or_else(|| ServerError::NotFound(format!("户 {id}")))?;
-            let doc = HouseholdDoc::load(&stored.bytes, actor_for_device(server_id))?;
-            Ok((stored, doc))
-        };
-        let (kept_stored, mut kept_doc) = load(w, kept)?;
-        let (_, merged_doc) = load(w, merged)?;
+        let (kept_stored, mut kept_doc) = load_as_server(w, kept, server_id)?;
+        let (_, merged_doc) = load_as_server(w, merged, server_id)?;
         let mut household = kept_doc.read()?;
         let absorbed = household.absorb(&merged_doc.read()?);
         if absorbed.members_added == 0 && absorbed.entries_added == 0 && absorbed.fields_filled.is_empty() {
@@ -217,13 +218,8 @@ pub fn merge_households(
     }
     let server_id = storage.server_id();
     storage::write(storage, |w| {
-        let load = |w: &mut dyn Writer, id: Uuid| -> Result<(StoredDocument, HouseholdDoc)> {
-            let stored = w.document(id)?.ok_or_else(|| ServerError::NotFound(format!("户 {id}")))?;
-            let doc = HouseholdDoc::load(&stored.bytes, actor_for_device(server_id))?;
-            Ok((stored, doc))
-        };
-        let (keep_stored, mut keep_doc) = load(w, keep)?;
-        let (merge_stored, mut merge_doc) = load(w, merge)?;
+        let (keep_stored, mut keep_doc) = load_as_server(w, keep, server_id)?;
+        let (merge_stored, mut merge_doc) = load_as_server(w, merge, server_id)?;
         // A disputed field shows one of its values; merging then would settle the dispute unseen. Settle first.
         let (mut kept, keep_conflicts) = keep_doc.read_with_conflicts()?;
         let (mut merged, merge_conflicts) = merge_doc.read_with_conflicts()?;
