@@ -7,10 +7,11 @@
 //! Storage sits behind the [`storage::Storage`] trait (SQLite now). The merge logic ([`ingest`], [`county`]) is
 //! written once against it; only [`http`] knows HTTP.
 //!
-//! What it must never do: store a token or enrolment code in clear; answer a device with a household, change or
-//! photo outside its area (or reveal that one exists); store part of a refused push; read the clock or make random
-//! ids inside business logic (the HTTP layer and the CLI read the clock and make tokens and pass them in); let a
-//! photo id name a path.
+//! What it must never do: store a token, session or enrolment code in clear, or a password other than as an Argon2
+//! hash; answer a device or a console user with a household, change or photo outside their area (or reveal that one
+//! exists); let a worker into the console; store part of a refused push; delete a household's history (a merge only
+//! adds changes); read the clock or make random ids inside business logic (the HTTP layer and the CLI read the
+//! clock and make tokens and pass them in); let a photo id name a path.
 
 #![forbid(unsafe_code)]
 
