@@ -335,7 +335,7 @@ impl FieldApp {
     /// A file the county merged into another is closed to new work on the tablet, so nothing lands in a file the
     /// county no longer counts.
     fn refuse_if_merged(&self, id: Uuid) -> Result<()> {
-        if self.store()?.household(id)?.merged_into.is_some() { Err(FieldError::Merged) } else { Ok(()) }
+        if self.store()?.is_merged(id)? { Err(FieldError::Merged) } else { Ok(()) }
     }
 
     /// Stores a photo for a visit or a 六看一问 item, resized on the device.

@@ -606,7 +606,7 @@ pub fn findings(storage: &dyn Storage, session: &ConsoleSession, query: &Finding
     let items = rows.into_iter().map(|row| FindingItem { label: check_label(&row.check), row }).collect();
     let checks = checks::CHECKS
         .iter()
-        .map(|c| CheckInfo { id: c.id.to_string(), label: format!("{}：{}", c.field, c.title), severity: c.severity })
+        .map(|c| CheckInfo { id: c.id.to_string(), label: check_label(c.id), severity: c.severity })
         .collect();
     Ok(FindingPage { total, items, checks })
 }
@@ -681,7 +681,7 @@ pub fn household_file(
         let stored = r.document(household)?.ok_or_else(not_found)?;
         let mut doc = HouseholdDoc::load(&stored.bytes, actor_for_device(server_id))?;
         let view = HouseholdView::read(&mut doc)?;
-        let holders = r.id_holders(&view.id_numbers().into_iter().map(|(n, _)| n).collect::<Vec<_>>())?;
+        let holders = r.id_holders(&view.number_keys())?;
         let projection = view.project(&holders, county_today(now));
         Ok(HouseholdFile {
             row,

@@ -8,6 +8,7 @@ use crate::storage::{
 };
 use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
+use hudang_domain::{Absorbed, Household};
 use hudang_record::{HouseholdDoc, Provenance, actor_for_device};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -164,9 +165,7 @@ pub fn carry_into_kept(
         }
         let provenance =
             Provenance { user: user.to_string(), device: server_id, at: now, action: "merge.carry".into() };
-        let heads = kept_doc.heads();
-        let hashes: Vec<ChangeHash> = kept_doc.write(&household, &provenance)?.into_iter().collect();
-        store_server_change(w, server_id, kept, &kept_stored, &mut kept_doc, &heads, &hashes, now)?;
+        write_as_server(w, server_id, kept, &kept_stored, &mut kept_doc, &household, &provenance)?;
         w.audit(&AuditEntry {
             at: now,
             user: user.to_string(),
@@ -178,13 +177,7 @@ pub fn carry_into_kept(
                 absorbed.members_added, absorbed.entries_added
             ),
         })?;
-        Ok(Some(MergeOutcome {
-            kept,
-            merged,
-            members_added: absorbed.members_added,
-            entries_added: absorbed.entries_added,
-            fields_filled: absorbed.fields_filled.clone(),
-        }))
+        Ok(Some(MergeOutcome::of(kept, merged, absorbed.clone())))
     })
 }
 
@@ -201,6 +194,29 @@ pub struct MergeOutcome {
     pub entries_added: usize,
     /// Fields that were blank in the kept file and were filled from the other.
     pub fields_filled: Vec<String>,
+}
+
+impl MergeOutcome {
+    fn of(kept: Uuid, merged: Uuid, absorbed: Absorbed) -> MergeOutcome {
+        let Absorbed { members_added, entries_added, fields_filled } = absorbed;
+        MergeOutcome { kept, merged, members_added, entries_added, fields_filled }
+    }
+}
+
+/// Writes a household as the server's own attributed change (only what differs) and stores it; see
+/// [`store_server_change`].
+fn write_as_server(
+    w: &mut dyn Writer,
+    server_id: Uuid,
+    id: Uuid,
+    stored: &StoredDocument,
+    doc: &mut HouseholdDoc,
+    household: &Household,
+    provenance: &Provenance,
+) -> Result<u64> {
+    let heads = doc.heads();
+    let hashes: Vec<ChangeHash> = doc.write(household, provenance)?.into_iter().collect();
+    store_server_change(w, server_id, id, stored, doc, &heads, &hashes, provenance.at)
 }
 
 /// Merges two files of one family: `keep` takes over what `merge` holds and it lacks
@@ -239,12 +255,8 @@ pub fn merge_households(
         let absorbed = kept.absorb(&merged);
         merged.merged_into = Some(keep);
         let provenance = Provenance { user: user.to_string(), device: server_id, at: now, action: "merge".into() };
-        let keep_heads = keep_doc.heads();
-        let keep_hashes: Vec<ChangeHash> = keep_doc.write(&kept, &provenance)?.into_iter().collect();
-        let merge_heads = merge_doc.heads();
-        let merge_hashes: Vec<ChangeHash> = merge_doc.write(&merged, &provenance)?.into_iter().collect();
-        store_server_change(w, server_id, keep, &keep_stored, &mut keep_doc, &keep_heads, &keep_hashes, now)?;
-        store_server_change(w, server_id, merge, &merge_stored, &mut merge_doc, &merge_heads, &merge_hashes, now)?;
+        write_as_server(w, server_id, keep, &keep_stored, &mut keep_doc, &kept, &provenance)?;
+        write_as_server(w, server_id, merge, &merge_stored, &mut merge_doc, &merged, &provenance)?;
         w.audit(&AuditEntry {
             at: now,
             user: user.to_string(),
@@ -258,12 +270,6 @@ pub fn merge_households(
                 if absorbed.fields_filled.is_empty() { "无".to_string() } else { absorbed.fields_filled.join("、") }
             ),
         })?;
-        Ok(MergeOutcome {
-            kept: keep,
-            merged: merge,
-            members_added: absorbed.members_added,
-            entries_added: absorbed.entries_added,
-            fields_filled: absorbed.fields_filled.clone(),
-        })
+        Ok(MergeOutcome::of(keep, merge, absorbed.clone()))
     })
 }

@@ -57,7 +57,7 @@ impl HouseholdView {
         numbers
     }
 
-    fn number_keys(&self) -> Vec<String> {
+    pub(crate) fn number_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.id_numbers().into_iter().map(|(n, _)| n).collect();
         keys.dedup();
         keys

@@ -461,6 +461,17 @@ impl Store {
         projection::rows_with_search(&self.conn)
     }
 
+    /// Whether the county merged this household's file into another, from its list row (no document is read, so the
+    /// check costs nothing on a save).
+    pub fn is_merged(&self, id: Uuid) -> Result<bool> {
+        let status: Option<String> = self
+            .conn
+            .prepare_cached("SELECT status FROM households WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?;
+        Ok(status.as_deref() == Some(projection::MERGED_STATUS))
+    }
+
     /// Searches names (汉字, pinyin initials or full pinyin), ID numbers, phones, village and group.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<HouseholdSummary>> {
         projection::search(&self.conn, query, limit)

@@ -23,6 +23,15 @@ use serde::de::DeserializeOwned;
 use std::io::Write;
 use uuid::Uuid;
 
+/// Runs a console action on a blocking thread with the server's storage, and answers what it returns as JSON.
+async fn answer<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&dyn crate::storage::Storage) -> Result<T, ServerError> + Send + 'static,
+) -> ApiResult<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || work(storage.as_ref())).await?).into_response())
+}
+
 /// The session cookie's name.
 pub const COOKIE: &str = "hudang_console";
 
@@ -161,8 +170,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<
 }
 
 async fn me(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::me(storage.as_ref(), &session)).await?).into_response())
+    answer(&state, move |storage| console::me(storage, &session)).await
 }
 
 #[derive(Deserialize)]
@@ -178,11 +186,12 @@ async fn change_password(
     body: Body,
 ) -> ApiResult<Response> {
     let request: PasswordChange = json_body(&headers, body).await?;
-    let storage = state.storage.clone();
     let salt = salt();
-    blocking(move || console::change_own_password(storage.as_ref(), &session, &request.old, &request.new, &salt))
-        .await?;
-    Ok(Json(serde_json::json!({ "ok": true })).into_response())
+    answer(&state, move |storage| {
+        console::change_own_password(storage, &session, &request.old, &request.new, &salt)
+            .map(|()| serde_json::json!({ "ok": true }))
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -196,11 +205,9 @@ async fn overview(
     ConsoleAuth(session): ConsoleAuth,
     Query(query): Query<MonthQuery>,
 ) -> ApiResult<Response> {
-    let storage = state.storage.clone();
     let now = (state.clock)();
     let month = query.month.filter(|m| !m.trim().is_empty());
-    let overview = blocking(move || console::overview(storage.as_ref(), &session, month.as_deref(), now)).await?;
-    Ok(Json(overview).into_response())
+    answer(&state, move |storage| console::overview(storage, &session, month.as_deref(), now)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -214,10 +221,8 @@ async fn conflicts(
     ConsoleAuth(session): ConsoleAuth,
     Query(query): Query<VillageQuery>,
 ) -> ApiResult<Response> {
-    let storage = state.storage.clone();
     let village = query.village.filter(|v| !v.trim().is_empty());
-    Ok(Json(blocking(move || console::conflicts(storage.as_ref(), &session, village.as_deref())).await?)
-        .into_response())
+    answer(&state, move |storage| console::conflicts(storage, &session, village.as_deref())).await
 }
 
 #[derive(Deserialize)]
@@ -232,14 +237,12 @@ async fn resolve(
     body: Body,
 ) -> ApiResult<Response> {
     let request: ResolveRequest = json_body(&headers, body).await?;
-    let storage = state.storage.clone();
     let now = (state.clock)();
-    Ok(Json(blocking(move || console::resolve(storage.as_ref(), &session, &request.items, now)).await?).into_response())
+    answer(&state, move |storage| console::resolve(storage, &session, &request.items, now)).await
 }
 
 async fn duplicates(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::duplicates(storage.as_ref(), &session)).await?).into_response())
+    answer(&state, move |storage| console::duplicates(storage, &session)).await
 }
 
 #[derive(Deserialize)]
@@ -255,10 +258,8 @@ async fn merge(
     body: Body,
 ) -> ApiResult<Response> {
     let request: MergeRequest = json_body(&headers, body).await?;
-    let storage = state.storage.clone();
     let now = (state.clock)();
-    Ok(Json(blocking(move || console::merge(storage.as_ref(), &session, request.keep, request.merge, now)).await?)
-        .into_response())
+    answer(&state, move |storage| console::merge(storage, &session, request.keep, request.merge, now)).await
 }
 
 async fn findings(
@@ -266,8 +267,7 @@ async fn findings(
     ConsoleAuth(session): ConsoleAuth,
     Query(query): Query<FindingQuery>,
 ) -> ApiResult<Response> {
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::findings(storage.as_ref(), &session, &query)).await?).into_response())
+    answer(&state, move |storage| console::findings(storage, &session, &query)).await
 }
 
 async fn households(
@@ -275,8 +275,7 @@ async fn households(
     ConsoleAuth(session): ConsoleAuth,
     Query(query): Query<HouseholdQuery>,
 ) -> ApiResult<Response> {
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::households(storage.as_ref(), &session, &query)).await?).into_response())
+    answer(&state, move |storage| console::households(storage, &session, &query)).await
 }
 
 async fn household(
@@ -285,9 +284,8 @@ async fn household(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id, "户")?;
-    let storage = state.storage.clone();
     let now = (state.clock)();
-    Ok(Json(blocking(move || console::household_file(storage.as_ref(), &session, id, now)).await?).into_response())
+    answer(&state, move |storage| console::household_file(storage, &session, id, now)).await
 }
 
 async fn photo(
@@ -416,8 +414,7 @@ async fn export_file(
 }
 
 async fn villages(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::villages(storage.as_ref(), &session)).await?).into_response())
+    answer(&state, move |storage| console::villages(storage, &session)).await
 }
 
 async fn add_village(
@@ -427,13 +424,11 @@ async fn add_village(
     body: Body,
 ) -> ApiResult<Response> {
     let village: Village = json_body(&headers, body).await?;
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::add_village(storage.as_ref(), &session, &village)).await?).into_response())
+    answer(&state, move |storage| console::add_village(storage, &session, &village)).await
 }
 
 async fn users(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::users(storage.as_ref(), &session)).await?).into_response())
+    answer(&state, move |storage| console::users(storage, &session)).await
 }
 
 async fn add_user(
@@ -443,12 +438,10 @@ async fn add_user(
     body: Body,
 ) -> ApiResult<Response> {
     let input: NewUser = json_body(&headers, body).await?;
-    let storage = state.storage.clone();
     let now = (state.clock)();
     let salt = salt();
     let id = Uuid::new_v4();
-    Ok(Json(blocking(move || console::add_user(storage.as_ref(), &session, &input, id, &salt, now)).await?)
-        .into_response())
+    answer(&state, move |storage| console::add_user(storage, &session, &input, id, &salt, now)).await
 }
 
 async fn revoke_user(
@@ -457,9 +450,8 @@ async fn revoke_user(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id, "用户")?;
-    let storage = state.storage.clone();
     let now = (state.clock)();
-    Ok(Json(blocking(move || console::revoke_user(storage.as_ref(), &session, id, now)).await?).into_response())
+    answer(&state, move |storage| console::revoke_user(storage, &session, id, now)).await
 }
 
 #[derive(Deserialize)]
@@ -476,10 +468,8 @@ async fn reset_password(
 ) -> ApiResult<Response> {
     let id = parse_id(&id, "用户")?;
     let request: PasswordReset = json_body(&headers, body).await?;
-    let storage = state.storage.clone();
     let salt = salt();
-    Ok(Json(blocking(move || console::reset_password(storage.as_ref(), &session, id, &request.password, &salt)).await?)
-        .into_response())
+    answer(&state, move |storage| console::reset_password(storage, &session, id, &request.password, &salt)).await
 }
 
 #[derive(Deserialize)]
@@ -496,14 +486,11 @@ async fn set_user_villages(
 ) -> ApiResult<Response> {
     let id = parse_id(&id, "用户")?;
     let request: VillagesRequest = json_body(&headers, body).await?;
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::set_user_villages(storage.as_ref(), &session, id, &request.villages)).await?)
-        .into_response())
+    answer(&state, move |storage| console::set_user_villages(storage, &session, id, &request.villages)).await
 }
 
 async fn devices(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::devices(storage.as_ref(), &session)).await?).into_response())
+    answer(&state, move |storage| console::devices(storage, &session)).await
 }
 
 async fn revoke_device(
@@ -512,14 +499,12 @@ async fn revoke_device(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id, "设备")?;
-    let storage = state.storage.clone();
     let now = (state.clock)();
-    Ok(Json(blocking(move || console::revoke_device(storage.as_ref(), &session, id, now)).await?).into_response())
+    answer(&state, move |storage| console::revoke_device(storage, &session, id, now)).await
 }
 
 async fn enrol_codes(State(state): State<AppState>, ConsoleAuth(session): ConsoleAuth) -> ApiResult<Response> {
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || console::enrol_codes(storage.as_ref(), &session)).await?).into_response())
+    answer(&state, move |storage| console::enrol_codes(storage, &session)).await
 }
 
 #[derive(Deserialize)]
@@ -536,16 +521,12 @@ async fn create_enrol_code(
     body: Body,
 ) -> ApiResult<Response> {
     let request: NewCodeRequest = json_body(&headers, body).await?;
-    let storage = state.storage.clone();
     let now = (state.clock)();
     let code = crate::accounts::new_enrol_code(&mut rand::rng());
-    Ok(Json(
-        blocking(move || {
-            console::create_enrol_code(storage.as_ref(), &session, request.user, request.valid_days, &code, now)
-        })
-        .await?,
-    )
-    .into_response())
+    answer(&state, move |storage| {
+        console::create_enrol_code(storage, &session, request.user, request.valid_days, &code, now)
+    })
+    .await
 }
 
 async fn revoke_enrol_code(
@@ -553,7 +534,6 @@ async fn revoke_enrol_code(
     ConsoleAuth(session): ConsoleAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let storage = state.storage.clone();
     let now = (state.clock)();
-    Ok(Json(blocking(move || console::revoke_enrol_code(storage.as_ref(), &session, &id, now)).await?).into_response())
+    answer(&state, move |storage| console::revoke_enrol_code(storage, &session, &id, now)).await
 }

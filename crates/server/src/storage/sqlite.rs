@@ -154,6 +154,18 @@ impl SqliteStorage {
     }
 }
 
+/// Refuses village codes the county has not added (a user's area names villages by code).
+fn require_villages(conn: &Connection, codes: &[String]) -> Result<()> {
+    for code in codes {
+        let known: Option<i64> =
+            conn.query_row("SELECT 1 FROM villages WHERE code = ?1", [code], |r| r.get(0)).optional()?;
+        if known.is_none() {
+            return Err(ServerError::InvalidInput(format!("没有代码为 {code} 的村，请先添加该村")));
+        }
+    }
+    Ok(())
+}
+
 type EnrolCodeParts = (Vec<u8>, String, String, String, String, Option<String>, Option<String>);
 
 fn enrol_code_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<EnrolCodeParts> {
@@ -232,13 +244,7 @@ impl Storage for SqliteStorage {
                     user.name.trim()
                 )));
             }
-            for code in &user.villages {
-                let known: Option<i64> =
-                    tx.query_row("SELECT 1 FROM villages WHERE code = ?1", [code], |r| r.get(0)).optional()?;
-                if known.is_none() {
-                    return Err(ServerError::InvalidInput(format!("没有代码为 {code} 的村，请先添加该村")));
-                }
-            }
+            require_villages(&tx, &user.villages)?;
             tx.execute(
                 "INSERT INTO users(id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![user.id.to_string(), user.name.trim(), user.role.code(), user.created_at.to_rfc3339()],
@@ -313,13 +319,7 @@ impl Storage for SqliteStorage {
             if known.is_none() {
                 return Err(ServerError::NotFound(format!("用户 {user}")));
             }
-            for code in villages {
-                let known: Option<i64> =
-                    tx.query_row("SELECT 1 FROM villages WHERE code = ?1", [code], |r| r.get(0)).optional()?;
-                if known.is_none() {
-                    return Err(ServerError::InvalidInput(format!("没有代码为 {code} 的村，请先添加该村")));
-                }
-            }
+            require_villages(&tx, villages)?;
             tx.execute("DELETE FROM user_villages WHERE user_id = ?1", [user.to_string()])?;
             for code in villages {
                 tx.execute(
